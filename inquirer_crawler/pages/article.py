@@ -1,0 +1,482 @@
+"""Extraction: one tagDiv Newspaper article page -> ArticleItem, from an HTML string.
+
+Both template families are read from the same page object: the classic one
+(``td-post-header``, ``td-post-content``, ``td-post-next-prev``, ``author-box-wrap``) and the Cloud
+Library "tdb" blocks (``tdb_title``, ``tdb_single_date``, ``tdb_single_content`` …). Each field tries
+a chain of sources, most reliable first (SITE-NOTES §9), and every selector is scoped to the post:
+sidebars, menus and related modules repeat ``h3.entry-title``, ``time`` and category links.
+Nothing here cleans the body or normalises values; the pipelines do that.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlsplit
+
+from parsel import Selector, SelectorList
+
+from inquirer_crawler.items import ArticleItem, Image, Link
+from inquirer_crawler.pages.dates import (
+    parse_iso,
+    parse_visible,
+    reinterpret_mislabelled_utc,
+    to_iso,
+    utc_now,
+)
+from inquirer_crawler.pages.jsonld import JsonLd
+from inquirer_crawler.sites import SiteConfig, bare_host, site_for_host
+from inquirer_crawler.text import clean_text, parse_count
+from inquirer_crawler.urls import clean_url
+
+# The post's own containers, most specific first. tdb pages usually have no <article>
+# (or one that carries the *template's* id), so their blocks are looked up page-wide.
+_ARTICLE_SCOPES = ('article[id^="post-"]', "article.post", "article.type-post", ".td-ss-main-content", ".td-main-content")
+_BODY_ROOTS = (
+    ".tdb_single_content .tdb-block-inner",
+    'article[id^="post-"] .td-post-content',
+    ".td-post-content",
+    '[itemprop="articleBody"]',
+    ".entry-content",
+)
+_PREVIOUS_LABELS = ("article précédent", "previous article", "artículo anterior", "vorheriger artikel", "articolo precedente")
+_NEXT_LABELS = ("article suivant", "next article", "artículo siguiente", "nächster artikel", "articolo successivo")
+# Theme placeholder served as og:image when a post has no image.
+_PLACEHOLDER_IMAGE = re.compile(r"td_meta_replacement|no-thumb|placeholder", re.IGNORECASE)
+_THEME_VERSION = re.compile(r"/themes/Newspaper[^/]*/style\.css\?ver=(\d+)")
+_MAX_TITLE = 300
+
+
+def _text(nodes: SelectorList[Selector] | Selector) -> str:
+    """Visible text of the first node; text nodes are joined without adding spaces
+    (a word can be split across spans: 'gobierno<span>.</span>')."""
+    if isinstance(nodes, SelectorList):
+        if not nodes:
+            return ""
+        nodes = nodes[0]
+    first = nodes
+    return clean_text("".join(first.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall()))
+
+
+def _first(candidates: Iterable[Callable[[], Any]]) -> Any:
+    """The first candidate value that is not empty: the fallback chains of SITE-NOTES §9."""
+    for candidate in candidates:
+        value = candidate()
+        if value not in (None, "", []):
+            return value
+    return None
+
+
+@dataclass
+class ArticlePage:
+    """A fetched page of a tagDiv site, read as an article."""
+
+    url: str
+    selector: Selector
+    site: SiteConfig
+    fetched_at: datetime = field(default_factory=utc_now)
+
+    @classmethod
+    def from_html(cls, html: str, url: str, site: SiteConfig | None = None, fetched_at: datetime | None = None) -> ArticlePage:
+        return cls(
+            url=url,
+            selector=Selector(text=html),
+            site=site or site_for_host(urlsplit(url).netloc),
+            fetched_at=fetched_at or utc_now(),
+        )
+
+    # -- page-level facts ---------------------------------------------------------------
+
+    @cached_property
+    def jsonld(self) -> JsonLd:
+        return JsonLd.from_selector(self.selector)
+
+    @cached_property
+    def body_classes(self) -> list[str]:
+        return (self.selector.css("body::attr(class)").get() or "").split()
+
+    @cached_property
+    def template(self) -> str:
+        """'tdb' for Cloud Library templates, else 'classic'."""
+        tdb = any(c.startswith("tdb_template") for c in self.body_classes) or bool(
+            self.selector.css(".tdb_single_content, .tdb_title")
+        )
+        return "tdb" if tdb else "classic"
+
+    @cached_property
+    def scope(self) -> Selector:
+        """The post's container for classic selectors (the whole page when there is none)."""
+        for css in _ARTICLE_SCOPES:
+            found = self.selector.css(css)
+            if found and not (found[0].attrib.get("id", "").startswith("template-id-")):
+                return found[0]
+        return self.selector
+
+    @cached_property
+    def header(self) -> Selector:
+        found = self.scope.css(".td-post-header") or self.selector.css(".td-post-header")
+        return found[0] if found else self.scope
+
+    @cached_property
+    def theme_major_version(self) -> int | None:
+        match = _THEME_VERSION.search(" ".join(self.selector.css("link::attr(href)").getall()))
+        return int(match.group(1)) if match else None
+
+    def _meta(self, name: str) -> str | None:
+        value = self.selector.css(f'meta[property="{name}"]::attr(content), meta[name="{name}"]::attr(content)').get()
+        return value.strip() if value else None
+
+    def is_article(self) -> bool:
+        return bool(
+            self._meta("og:type") == "article"
+            or self._meta("article:published_time")
+            or "single-post" in self.body_classes
+            or any(c.startswith("postid-") for c in self.body_classes)
+            or self.selector.css("h1.entry-title, h1.tdb-title-text")
+        )
+
+    # -- identity -------------------------------------------------------------------------
+
+    def canonical_url(self) -> str:
+        return clean_url(
+            _first(
+                (
+                    lambda: self.selector.css('link[rel="canonical"]::attr(href)').get(),
+                    lambda: self._meta("og:url"),
+                    lambda: self.url,
+                )
+            ),
+            base=self.url,
+        )
+
+    def post_id(self) -> int | None:
+        def from_pattern(values: Iterable[str], pattern: str) -> int | None:
+            for value in values:
+                if match := re.search(pattern, value):
+                    return int(match.group(1))
+            return None
+
+        return _first(
+            (
+                lambda: from_pattern(self.body_classes, r"^postid-(\d+)$"),
+                lambda: from_pattern(self.selector.css('link[rel="shortlink"]::attr(href)').getall(), r"[?&]p=(\d+)"),
+                lambda: from_pattern(
+                    self.selector.css('link[rel="alternate"][type="application/json"]::attr(href)').getall(),
+                    r"/wp/v2/posts/(\d+)",
+                ),
+                lambda: from_pattern(self.selector.css('article[id^="post-"]::attr(id)').getall(), r"^post-(\d+)$"),
+            )
+        )
+
+    def language(self) -> str:
+        raw = _first(
+            (
+                lambda: self.selector.css("html::attr(lang)").get(),
+                lambda: self._meta("og:locale"),
+                lambda: self.jsonld.value("inLanguage"),
+                lambda: self.site.language,
+            )
+        )
+        return re.split(r"[-_]", str(raw).strip())[0].lower() or self.site.language
+
+    # -- headline ---------------------------------------------------------------------------
+
+    def title(self) -> str | None:
+        return _first(
+            (
+                lambda: self._sane_title(_text(self.selector.css(".tdb_title h1, h1.tdb-title-text"))),
+                lambda: self._sane_title(_text(self.header.css("h1.entry-title"))),
+                lambda: self._sane_title(_text(self.scope.css("h1.entry-title"))),
+                lambda: self._sane_title(str(self.jsonld.value("headline", {"Article", "NewsArticle", "BlogPosting"}) or "")),
+                lambda: self._sane_title(self._strip_site_name(self._meta("og:title") or "")),
+                lambda: self._sane_title(self._strip_site_name(self.selector.css("title::text").get() or "")),
+            )
+        )
+
+    @staticmethod
+    def _sane_title(value: str) -> str | None:
+        # lxml puts a whole broken document into an unclosed <title>: refuse what no headline looks like.
+        value = clean_text(value)
+        if not value or "<" in value or len(value) > _MAX_TITLE:
+            return None
+        return value
+
+    def _strip_site_name(self, value: str) -> str:
+        site_name = clean_text(self._meta("og:site_name"))
+        value = clean_text(value)
+        parts = re.split(r"\s+[-|–—]\s+", value)
+        if len(parts) > 1 and (not site_name or parts[-1].casefold() == site_name.casefold()):
+            return value[: value.rfind(parts[-1])].rstrip(" -|–—")
+        return value
+
+    def subtitle(self) -> str | None:
+        return _first(
+            (
+                lambda: _text(self.selector.css(".tdb_single_subtitle .tdb-block-inner")),
+                lambda: _text(self.header.css(".td-post-sub-title")),
+            )
+        )
+
+    # -- people and places --------------------------------------------------------------------
+
+    def _author_link(self) -> Selector | None:
+        css_chain = (
+            (self.selector, ".tdb_single_author .tdb-author-name-wrap a, .tdb_single_author a.tdb-author-name"),
+            (self.header, ".td-post-author-name a"),
+            (self.scope, ".td-post-author-name a"),
+            (self.scope, ".author-box-wrap .td-author-name a, .author-box-wrap .fn a"),
+            (self.selector, ".tdb-author-box a.tdb-author-name, .tdb_single_author_box a.tdb-author-name"),
+            # Hidden byline: the theme still prints the author's vcard when the meta line is switched off.
+            (self.scope, ".td-author-name.vcard .fn a"),
+        )
+        for root, css in css_chain:
+            for link in root.css(css):
+                if _text(link):
+                    return link
+        return None
+
+    def _jsonld_author(self) -> dict[str, Any] | None:
+        author = self.jsonld.value("author")
+        if isinstance(author, list):
+            author = author[0] if author else None
+        if isinstance(author, dict) and not author.get("name") and author.get("@id"):
+            author = self.jsonld.by_id(author["@id"])
+        return author if isinstance(author, dict) else None
+
+    def author(self) -> str | None:
+        link = self._author_link()
+        return _first(
+            (
+                lambda: _text(link) if link is not None else None,
+                lambda: clean_text(self._meta("author")),
+                lambda: clean_text(str((self._jsonld_author() or {}).get("name") or "")),
+                lambda: clean_text(
+                    Selector(text=self.scope.css('[itemprop="author"] meta[itemprop="name"]::attr(content)').get() or "<p></p>")
+                    .xpath("string()")
+                    .get()
+                ),
+            )
+        )
+
+    def author_url(self) -> str | None:
+        link = self._author_link()
+        href = link.attrib.get("href") if link is not None else (self._jsonld_author() or {}).get("url")
+        return clean_url(href, base=self.url) if href else None
+
+    def _crumbs(self) -> list[tuple[str, str]]:
+        """(text, href) of the breadcrumb's links, home and the post itself left out."""
+        links = self.selector.css(".tdb_breadcrumbs a.tdb-entry-crumb") or self.selector.css(
+            ".td-crumb-container a.entry-crumb, .entry-crumbs a.entry-crumb"
+        )
+        crumbs = []
+        for link in links:
+            href = clean_url(link.attrib.get("href", ""), base=self.url)
+            path = href.split("://", 1)[-1].partition("/")[2].strip("/")
+            if path and href.rstrip("/") != self.canonical_url().rstrip("/"):
+                crumbs.append((_text(link), href))
+        return crumbs
+
+    def section(self) -> str | None:
+        crumbs = self._crumbs()
+        names = self.jsonld.breadcrumb_names()
+        return _first(
+            (
+                lambda: crumbs[-1][0] if crumbs else None,
+                lambda: clean_text(names[-2]) if len(names) >= 3 else None,
+                lambda: (self.categories() or [None])[0],
+                lambda: self._meta("article:section"),
+                lambda: self._jsonld_sections()[0] if self._jsonld_sections() else None,
+            )
+        )
+
+    def _jsonld_sections(self) -> list[str]:
+        value = self.jsonld.value("articleSection")
+        values = value if isinstance(value, list) else str(value or "").split(",")
+        return [clean_text(str(v)) for v in values if clean_text(str(v))]
+
+    def categories(self) -> list[str]:
+        links = self.header.css("ul.td-category li.entry-category a") or self.selector.css(
+            ".tdb_single_categories a.tdb-entry-category"
+        )
+        shown = [_text(link) for link in links if _text(link)]
+        if shown:
+            return list(dict.fromkeys(shown))
+        crumbs = self._crumbs()
+        return [crumbs[-1][0]] if crumbs else []
+
+    def tags(self) -> list[str]:
+        links = self.scope.css(".td-post-source-tags ul.td-tags li a") or self.selector.css(
+            ".tdb_single_tags ul.tdb-tags li a"
+        )
+        shown = [_text(link) for link in links]
+        if not shown:
+            shown = [clean_text(v) for v in self.selector.css('meta[property="article:tag"]::attr(content)').getall()]
+        return list(dict.fromkeys(t for t in shown if t))
+
+    # -- dates ----------------------------------------------------------------------------------
+
+    def _date_elements(self, kind: str) -> SelectorList[Selector]:
+        if kind == "published":
+            return self.selector.css(".tdb_single_date") or self.header.css(".td-post-date") or self.scope.css(
+                ".td-post-date"
+            )
+        return self.selector.css(".tdb_single_modified_date")
+
+    def _theme_datetime(self, value: str | None) -> datetime | None:
+        moment = parse_iso(value, self.site.timezone)
+        version = self.theme_major_version
+        if moment is not None and version is not None and version < 11:
+            return reinterpret_mislabelled_utc(moment, self.site.timezone)
+        return moment
+
+    def _date(self, kind: str) -> str | None:
+        meta_name, ld_key, item_prop = {
+            "published": ("article:published_time", "datePublished", "datePublished"),
+            "modified": ("article:modified_time", "dateModified", "dateModified"),
+        }[kind]
+        elements = self._date_elements(kind)
+        tz = self.site.timezone
+        moment = _first(
+            (
+                lambda: parse_iso(self._meta(meta_name), tz),
+                lambda: parse_iso(str(self.jsonld.value(ld_key) or ""), tz),
+                lambda: parse_iso(self._meta("og:updated_time"), tz) if kind == "modified" else None,
+                lambda: self._theme_datetime(self.scope.css(f'meta[itemprop="{item_prop}"]::attr(content)').get()),
+                lambda: self._theme_datetime(elements.css("time::attr(datetime)").get()),
+                lambda: parse_visible(_text(elements), self.language(), tz, self.fetched_at) if elements else None,
+            )
+        )
+        return to_iso(moment)
+
+    def published(self) -> str | None:
+        return self._date("published")
+
+    def modified(self) -> str | None:
+        return self._date("modified")
+
+    # -- counters (by class, never by position) ---------------------------------------------------
+
+    def views(self) -> int | None:
+        return _first(
+            (
+                lambda: parse_count(self.header.css('.td-post-views span[class*="td-nr-views-"]::text').get()),
+                lambda: parse_count(self.selector.css('.tdb_single_post_views span[class*="td-nr-views-"]::text').get()),
+                lambda: parse_count(_text(self.header.css(".td-post-views"))),
+                lambda: parse_count(_text(self.selector.css(".tdb_single_post_views .tdb-block-inner"))),
+            )
+        )
+
+    def comments(self) -> int | None:
+        tdb_spans = self.selector.css(".tdb_single_comments_count .tdb-block-inner span")
+        return _first(
+            (
+                lambda: parse_count(_text(self.header.css(".td-post-comments"))),
+                lambda: parse_count(_text(tdb_spans[-1])) if tdb_spans else None,
+                lambda: parse_count(_text(self.selector.css(".tdb_single_comments_count .tdb-block-inner"))),
+                lambda: parse_count(str(self.jsonld.value("commentCount") or "")),
+            )
+        )
+
+    # -- neighbours -------------------------------------------------------------------------------
+
+    def _neighbour(self, classic_css: str, tdb_css: str, labels: tuple[str, ...]) -> Link | None:
+        links = self.scope.css(classic_css) or self.selector.css(tdb_css)
+        if not links:
+            lowered = "translate(normalize-space(.), 'ABCDEFGHIJKLMNOPQRSTUVWXYZÉÈ', 'abcdefghijklmnopqrstuvwxyzéè')"
+            for label in labels:
+                links = self.selector.xpath(f"//span[{lowered}='{label}']/following-sibling::a[1]")
+                if links:
+                    break
+        for link in links:
+            title, href = _text(link), link.attrib.get("href")
+            if title and href:
+                return {"url": clean_url(href, base=self.url), "title": title}
+        return None
+
+    def previous(self) -> Link | None:
+        return self._neighbour(".td-post-next-prev .td-post-prev-post a", ".tdb_single_next_prev .tdb-post-prev a", _PREVIOUS_LABELS)
+
+    def next(self) -> Link | None:
+        return self._neighbour(".td-post-next-prev .td-post-next-post a", ".tdb_single_next_prev .tdb-post-next a", _NEXT_LABELS)
+
+    # -- content ----------------------------------------------------------------------------------
+
+    def body_root(self) -> Selector | None:
+        for css in _BODY_ROOTS:
+            found = self.scope.css(css) or self.selector.css(css)
+            if found:
+                return found[0]
+        return None
+
+    def body_html(self) -> str:
+        root = self.body_root()
+        return root.get() if root is not None else ""
+
+    def summary(self) -> str | None:
+        return _first(
+            (
+                lambda: clean_text(self._meta("og:description")),
+                lambda: clean_text(self._meta("description")),
+                lambda: clean_text(str(self.jsonld.value("description") or "")),
+            )
+        )
+
+    def image(self) -> Image | None:
+        featured = self.selector.css(".tdb_single_featured_image") or self.scope.css(".td-post-featured-image")
+        featured_img = featured.css("img")
+        ld_image = self.jsonld.value("image")
+        url = _first(
+            (
+                lambda: self._meta("og:image"),
+                lambda: ld_image.get("url") if isinstance(ld_image, dict) else ld_image if isinstance(ld_image, str) else None,
+                lambda: featured_img.attrib.get("data-src") or featured_img.attrib.get("data-lazy-src") or featured_img.attrib.get("src")
+                if featured_img
+                else None,
+            )
+        )
+        if not url or _PLACEHOLDER_IMAGE.search(url):
+            return None
+        caption = _text(featured.css("figcaption, .wp-caption-text, .tdb-caption-text")) if featured else ""
+        return {"url": clean_url(url, base=self.url), "caption": caption or None}
+
+    def ad_class_prefixes(self) -> list[str]:
+        """Advanced Ads prints its random class prefix in the body class: 'aa-prefix-mexic-'."""
+        return [c.removeprefix("aa-prefix-") for c in self.body_classes if c.startswith("aa-prefix-")]
+
+    # -- the record ---------------------------------------------------------------------------------
+
+    def to_item(self) -> ArticleItem:
+        canonical = self.canonical_url()
+        return ArticleItem(
+            url=canonical,
+            site=bare_host(urlsplit(canonical).netloc),
+            post_id=self.post_id(),
+            title=self.title(),
+            subtitle=self.subtitle(),
+            author=self.author(),
+            author_url=self.author_url(),
+            published=self.published(),
+            modified=self.modified(),
+            section=self.section(),
+            categories=self.categories(),
+            tags=self.tags(),
+            language=self.language(),
+            summary=self.summary(),
+            body_html=self.body_html(),
+            image=self.image(),
+            views=self.views(),
+            comments=self.comments(),
+            previous=self.previous(),
+            next=self.next(),
+            fetched_at=to_iso(self.fetched_at) or "",
+            page_hints={
+                "template": self.template,
+                "base_url": self.url,
+                "ad_class_prefixes": self.ad_class_prefixes(),
+                "site": self.site.name,
+            },
+        )

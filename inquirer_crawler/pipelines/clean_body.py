@@ -1,0 +1,232 @@
+"""Pipeline step 2: rebuild the body as flat, sanitised HTML and derive its plain text.
+
+tagDiv bodies are not always ``<p>``: guineenews writes plain ``div`` paragraphs, djz nests
+page-builder rows, elpaiscr splits words across spans. So the body is first flattened into
+blocks (a ``div`` holding only inline content becomes a ``p``), then sanitised with nh3 against
+the record's allow-list, then read back for ``body``, ``images`` and ``word_count``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import lxml.html
+import nh3
+from lxml import etree
+from lxml.html import HtmlElement
+from scrapy.crawler import Crawler
+
+from inquirer_crawler.html import element_text, inner_html, parse_fragment
+from inquirer_crawler.items import ArticleItem, Image
+from inquirer_crawler.text import clean_text, strip_invisible, word_count
+from inquirer_crawler.urls import clean_url, is_http_url
+
+ALLOWED_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "blockquote", "a", "strong", "em", "figure", "img", "figcaption"}
+ALLOWED_ATTRIBUTES = {"a": {"href"}, "img": {"src", "alt"}}
+_RENAMES = {"b": "strong", "i": "em", "h1": "h2", "h5": "h4", "h6": "h4"}
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_LISTS = {"ul", "ol"}
+_CONTAINERS = {"div", "section", "article", "aside", "main", "header", "footer", "center", "table", "tbody",
+               "thead", "tr", "td", "th", "dl", "dd", "dt", "details", "summary", "address"}
+# Inline wrappers that some editors (Word paste, page builders) wrap whole paragraphs in.
+_INLINE_WRAPPERS = {"span", "font", "a", "strong", "em", "b", "i", "u"}
+_BLOCKS = _HEADINGS | _LISTS | _CONTAINERS | {"p", "blockquote", "figure", "li", "pre", "hr", "img"}
+# A caption printed as its own block after an image (djz: div.bildunterschrift > h6).
+_CAPTION_CLASS = re.compile(r"(?:^|\s)(?:[\w-]*caption-text|caption|image-caption|bildunterschrift|legende|légende)(?:\s|$)", re.IGNORECASE)
+_LAZY_SRC = ("data-lazy-src", "data-src", "data-original", "src")
+
+
+class _Flattener:
+    """Turns an arbitrary body tree into a list of top-level blocks."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.blocks: list[HtmlElement] = []
+        self._inline: list[Any] = []  # strings and inline elements waiting for a paragraph
+        self._tag = "p"  # the tag the waiting inline content will get
+
+    def run(self, root: HtmlElement) -> list[HtmlElement]:
+        self._walk(root)
+        self._flush()
+        return self.blocks
+
+    def _walk(self, container: HtmlElement) -> None:
+        self._add_text(container.text)
+        for child in container:
+            if isinstance(child.tag, str):
+                self._visit(child)
+            self._add_text(child.tail)
+
+    def _visit(self, el: HtmlElement) -> None:
+        tag = el.tag
+        if tag == "br":
+            self._flush()
+        elif tag == "img":
+            self._flush()
+            self._add_figure(el, None)
+        elif tag == "figure":
+            self._flush()
+            self._add_figure(next(el.iter("img"), None), el.find(".//figcaption"))
+        elif tag in _LISTS or tag == "blockquote":
+            self._flush()
+            self.blocks.append(el)
+        elif _CAPTION_CLASS.search(el.get("class", "")) and self._last_figure_without_caption() is not None:
+            self._flush()
+            figure = self._last_figure_without_caption()
+            caption = lxml.html.Element("figcaption")
+            caption.text = element_text(el)
+            figure.append(caption)
+        elif tag in _HEADINGS or tag == "p" or (tag in _CONTAINERS and not _has_block_descendant(el)):
+            self._flush()
+            self._paragraph(el, tag if tag in _HEADINGS else "p")
+        elif tag in _CONTAINERS or tag in _BLOCKS or (tag in _INLINE_WRAPPERS and _has_block_descendant(el)):
+            self._flush()
+            self._walk(el)
+            self._flush()
+        else:
+            self._inline.append(_detached(el))
+
+    def _paragraph(self, el: HtmlElement, tag: str) -> None:
+        """A text block; a <br> inside it splits it, an image in it becomes a figure of its own."""
+        self._tag = tag
+        self._walk(el)
+        self._flush()
+        self._tag = "p"
+
+    def _add_text(self, text: str | None) -> None:
+        if text:
+            self._inline.append(text)
+
+    def _flush(self) -> None:
+        pieces, self._inline = self._inline, []
+        if not any(clean_text(p) if isinstance(p, str) else element_text(p) for p in pieces):
+            return
+        block = lxml.html.Element(self._tag)
+        for piece in pieces:
+            if isinstance(piece, str):
+                if len(block):
+                    block[-1].tail = (block[-1].tail or "") + piece
+                else:
+                    block.text = (block.text or "") + piece
+            else:
+                block.append(piece)
+        self.blocks.append(block)
+
+    def _add_figure(self, img: HtmlElement | None, caption: HtmlElement | None) -> None:
+        src = _image_src(img, self.base_url) if img is not None else None
+        if not src:
+            return
+        figure = lxml.html.Element("figure")
+        image = etree.SubElement(figure, "img", src=src)
+        if alt := clean_text(img.get("alt")) if img is not None else "":
+            image.set("alt", alt)
+        if caption is not None and element_text(caption):
+            new_caption = etree.SubElement(figure, "figcaption")
+            new_caption.text = element_text(caption)
+        self.blocks.append(figure)
+
+    def _last_figure_without_caption(self) -> HtmlElement | None:
+        last = self.blocks[-1] if self.blocks else None
+        if last is not None and last.tag == "figure" and last.find("figcaption") is None:
+            return last
+        return None
+
+
+def _detached(el: HtmlElement) -> HtmlElement:
+    """A copy of an inline element without its tail (the tail is walked separately)."""
+    return lxml.html.fragment_fromstring(lxml.html.tostring(el, encoding="unicode", with_tail=False))
+
+
+def _has_block_descendant(el: HtmlElement) -> bool:
+    return any(isinstance(d.tag, str) and d.tag in _BLOCKS for d in el.iterdescendants())
+
+
+def _image_src(img: HtmlElement, base_url: str) -> str | None:
+    for attribute in _LAZY_SRC:
+        value = (img.get(attribute) or "").strip()
+        if value and not value.startswith("data:"):
+            url = clean_url(value, base=base_url)
+            return url if is_http_url(url) else None
+    return None
+
+
+def _absolutise_links(root: HtmlElement, base_url: str) -> None:
+    for anchor in root.iter("a"):
+        if href := anchor.get("href"):
+            anchor.set("href", clean_url(href, base=base_url))
+
+
+def _rename_tags(root: HtmlElement) -> None:
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag in _RENAMES:
+            el.tag = _RENAMES[el.tag]
+
+
+def sanitise(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        clean_content_tags={"script", "style", "noscript", "template", "iframe", "object", "svg", "math"},
+        url_schemes={"http", "https"},
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def body_blocks_text(root: HtmlElement) -> list[str]:
+    """Paragraph texts of sanitised body HTML: one per p/heading/list item/quote paragraph."""
+    texts: list[str] = []
+    for block in root:
+        if block.tag == "figure":
+            continue
+        if block.tag in _LISTS:
+            texts += [element_text(li) for li in block.iter("li")]
+        elif block.tag == "blockquote" and block.find(".//p") is not None:
+            texts += [element_text(p) for p in block.iter("p", "li")]
+        else:
+            texts.append(element_text(block))
+    return [t for t in texts if t]
+
+
+def clean_body(item: ArticleItem) -> ArticleItem:
+    base_url = item.page_hints.get("base_url") or item.url
+    root = parse_fragment(item.body_html)
+    _rename_tags(root)
+    _absolutise_links(root, base_url)
+    blocks = _Flattener(base_url).run(root)
+    flat = "".join(lxml.html.tostring(b, encoding="unicode") for b in blocks)
+    clean_root = parse_fragment(strip_invisible(sanitise(flat)))
+    for block in list(clean_root):
+        if block.tag != "figure" and not element_text(block):
+            clean_root.remove(block)  # empty paragraphs (spacer divs, &nbsp; lines)
+    item.body_html = inner_html(clean_root).strip()
+    item.body = "\n\n".join(body_blocks_text(clean_root))
+    item.word_count = word_count(item.body)
+    item.images = _images(clean_root)
+    return item
+
+
+def _images(root: HtmlElement) -> list[Image]:
+    images: list[Image] = []
+    for figure in root.iter("figure"):
+        img = figure.find(".//img")
+        if img is not None and img.get("src"):
+            caption = figure.find(".//figcaption")
+            images.append({"url": img.get("src"), "caption": element_text(caption) if caption is not None else None})
+    return images
+
+
+class CleanBodyPipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CleanBodyPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticleItem):
+            clean_body(item)
+        return item

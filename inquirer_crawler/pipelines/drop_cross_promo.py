@@ -1,0 +1,185 @@
+"""Pipeline step 1: take cross-promotion, ads, share bars and theme furniture out of the body.
+
+Runs first because it recognises junk by the class names that sanitising strips. "Lire aussi"
+lines are recognised by their text, not their markup (the theme has no inline "read also" of its
+own, so editors and plugins write it in many shapes); their links are kept in ``related``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml.html import HtmlElement
+from scrapy.crawler import Crawler
+
+from inquirer_crawler.html import element_text, inner_html, links_of, parse_fragment, remove
+from inquirer_crawler.items import ArticleItem, Link
+from inquirer_crawler.sites import site_for_host
+from inquirer_crawler.sites.phrases import phrases_for
+from inquirer_crawler.text import clean_text
+from inquirer_crawler.urls import clean_url
+
+# Never article text, whatever they contain.
+NOISE_SELECTORS = (
+    "script", "style", "noscript", "template", "iframe", "embed", "object", "form", "button", "input",
+    "select", "textarea", "svg", "canvas", "link", "meta",
+)
+ADS_SELECTORS = (
+    ".td-a-rec", ".td-g-rec", ".td-a-ad", '[class*="td-adspot"]', ".code-block", "ins.adsbygoogle", "ins",
+    '[id^="taboola"]', '[class*="taboola"]', '[id^="div-gpt-ad"]', '[class*="-afterpara"]', ".adsbygoogle",
+    ".advertisement", ".td-ad-background-link",
+)
+SHARE_SELECTORS = (
+    ".sharedaddy", ".sd-sharing-enabled", ".swp_social_panel", ".swp-content-locator", '[class*="essb_"]',
+    ".td-post-sharing", ".td-post-sharing-top", ".td-post-sharing-bottom", ".tdb_single_post_share",
+    ".addtoany_share_save_container", ".a2a_kit", ".shariff", ".social-share",
+)
+FURNITURE_SELECTORS = (
+    # author box, previous/next navigation, tags, source/via, featured image (kept apart as `image`)
+    ".author-box-wrap", ".tdb-author-box", ".tdb_single_author_box", ".td-post-next-prev", ".tdb_single_next_prev",
+    ".tdb-next-post", ".td-post-source-tags", ".td-post-source-via", ".tdb_single_tags", ".td-post-featured-image",
+    ".page-nav", ".td-post-views", ".td-post-comments", "#comments", ".comments-area",
+    # embeds: never merged into the text
+    "blockquote.twitter-tweet", "blockquote.instagram-media", "blockquote.tiktok-embed", "blockquote.wp-embedded-content",
+    ".wp-block-embed", '[style*="display:none"]', '[style*="display: none"]',
+)
+RELATED_SELECTORS = (
+    ".td_block_related_posts", ".td-related-row", ".td-more-articles-box", ".jp-relatedposts", ".yarpp-related",
+    ".crp_related", '[class*="related-posts"]', '[class*="inline-related"]', '[class*="irp-"]',
+    ".td_module_wrap", ".td-module-title", ".entry-title",
+)
+_LEADING_MARKS = re.compile(r"^[\s»›>→►▶•*\-–—|]+")
+_SEPARATOR = re.compile(r"^\s*[:：\-–—»›>|]")
+_CONTAINERS = {"div", "section", "article", "aside", "center", "main", "header", "footer", "span", "blockquote"}
+
+
+class CrossPromo:
+    """Finds and removes cross-promotion in one body, collecting the promoted links."""
+
+    def __init__(self, phrases: tuple[str, ...], base_url: str, ad_prefixes: list[str] | None = None) -> None:
+        self.phrases = phrases
+        self.base_url = base_url
+        self.ad_selectors = ADS_SELECTORS + tuple(f'[class*="{p}"]' for p in ad_prefixes or ())
+        self.related: list[Link] = []
+        self.removed = 0
+
+    def run(self, body_html: str) -> str:
+        root = parse_fragment(body_html)
+        for group in (NOISE_SELECTORS, self.ad_selectors, SHARE_SELECTORS, FURNITURE_SELECTORS):
+            self._remove_matching(root, group, keep_links=False)
+        self._remove_matching(root, RELATED_SELECTORS, keep_links=True)
+        self._remove_labelled_blocks(root)
+        return inner_html(root)
+
+    def _remove_matching(self, root: HtmlElement, selectors: tuple[str, ...], keep_links: bool) -> None:
+        for element in root.cssselect(", ".join(selectors)):
+            if element is root or not _is_attached(element, root):
+                continue
+            if keep_links:
+                self._keep_links(element)
+            remove(element)
+            self.removed += 1
+
+    def _label(self, text: str) -> tuple[str, str] | None:
+        """(label, rest) when the text starts with a cross-promotion label."""
+        folded = _LEADING_MARKS.sub("", clean_text(text)).casefold()
+        for phrase in self.phrases:
+            if folded.startswith(phrase) and (len(folded) == len(phrase) or not folded[len(phrase)].isalnum()):
+                return phrase, folded[len(phrase) :]
+        return None
+
+    def _is_promo(self, element: HtmlElement) -> bool:
+        found = self._label(element.text_content())
+        if found is None:
+            return False
+        rest = found[1].strip(" :：\u00a0-–—»›>|")
+        # "Lire aussi <a>titre</a>", or a "LIRE AUSSI" box of links: the label, then only link text.
+        link_text = " ".join(text for _, text in links_of(element, self.base_url)).casefold()
+        if link_text and _squeeze(rest) == _squeeze(link_text):
+            return True
+        if _has_block_children(element):
+            return False  # a wrapper that merely starts with a promo line: look inside it instead
+        return not rest or bool(_SEPARATOR.match(found[1]))
+
+    def _remove_labelled_blocks(self, container: HtmlElement) -> None:
+        for child in list(container):
+            if not isinstance(child.tag, str):
+                continue
+            if self._is_promo(child):
+                label_only = not links_of(child, self.base_url)
+                following = child.getnext()
+                self._keep_links(child)
+                remove(child)
+                self.removed += 1
+                # A bare "LIRE AUSSI" heading owns the list of links right after it.
+                if label_only and following is not None and _is_link_list(following):
+                    self._keep_links(following)
+                    remove(following)
+            elif child.tag in _CONTAINERS or child.tag in ("ul", "ol"):
+                self._remove_labelled_blocks(child)
+
+    def _keep_links(self, element: HtmlElement) -> None:
+        for href, text in links_of(element, self.base_url):
+            title = text
+            if found := self._label(text):
+                title = clean_text(text)[len(found[0]) :].lstrip(" :：-–—»›>|\u00a0")
+            url = clean_url(href, base=self.base_url)
+            if title and all(link["url"] != url for link in self.related):
+                self.related.append({"url": url, "title": clean_text(title)})
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+_BLOCK_TAGS = {"p", "div", "section", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "table"}
+
+
+def _has_block_children(element: HtmlElement) -> bool:
+    return any(child.tag in _BLOCK_TAGS for child in element.iterdescendants())
+
+
+def _is_attached(element: HtmlElement, root: HtmlElement) -> bool:
+    """False once an ancestor was removed earlier in the same pass."""
+    return any(ancestor is root for ancestor in element.iterancestors())
+
+
+def _is_link_list(element: HtmlElement) -> bool:
+    """A block whose whole text is link text: a list of promoted titles."""
+    text = element_text(element)
+    link_text = " ".join(element_text(a) for a in element.iter("a"))
+    return bool(text) and _squeeze(text) == _squeeze(link_text)
+
+
+class DropCrossPromoPipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DropCrossPromoPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticleItem):
+            drop_cross_promo(item)
+            if self.stats is not None:
+                self.stats.inc_value("articles/junk_blocks_removed", item.page_hints.get("junk_removed", 0))
+        return item
+
+
+def drop_cross_promo(item: ArticleItem) -> ArticleItem:
+    """Remove the junk from ``item.body_html`` in place; promoted links go to ``item.related``."""
+    hints = item.page_hints
+    base_url = hints.get("base_url") or item.url
+    site = site_for_host(hints.get("site") or item.site)
+    language = item.language or site.language
+    promo = CrossPromo(
+        phrases_for(language, site.extra_cross_promo_phrases), base_url, hints.get("ad_class_prefixes")
+    )
+    if site.extra_junk_selectors:
+        promo.ad_selectors += site.extra_junk_selectors
+    item.body_html = promo.run(item.body_html)
+    item.related = [*item.related, *promo.related]
+    hints["junk_removed"] = promo.removed
+    return item

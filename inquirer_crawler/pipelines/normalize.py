@@ -1,0 +1,57 @@
+"""Pipeline step 3: one form for every value: clean text, canonical URLs, ISO 8601 dates with offset."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.crawler import Crawler
+
+from inquirer_crawler.items import ArticleItem, Link
+from inquirer_crawler.pages.dates import parse_iso, to_iso
+from inquirer_crawler.sites import bare_host, site_for_host
+from inquirer_crawler.text import clean_text, clean_text_or_none
+from inquirer_crawler.urls import clean_url
+
+_TEXT_FIELDS = ("title", "subtitle", "author", "section", "summary")
+
+
+def _link(link: Link | None, base: str) -> Link | None:
+    if not link or not link.get("url"):
+        return None
+    return {"url": clean_url(link["url"], base=base), "title": clean_text(link.get("title"))}
+
+
+def normalize(item: ArticleItem) -> ArticleItem:
+    base = item.page_hints.get("base_url") or item.url
+    item.url = clean_url(item.url, base=base)
+    item.site = bare_host(urlsplit(item.url).netloc)
+    tz = site_for_host(item.page_hints.get("site") or item.site).timezone
+    for name in _TEXT_FIELDS:
+        setattr(item, name, clean_text_or_none(getattr(item, name)))
+    item.categories = list(dict.fromkeys(t for t in map(clean_text, item.categories) if t))
+    item.tags = list(dict.fromkeys(t for t in map(clean_text, item.tags) if t))
+    item.language = (clean_text(item.language).lower().replace("_", "-").split("-")[0]) or None
+    item.published = to_iso(parse_iso(item.published, tz))
+    item.modified = to_iso(parse_iso(item.modified, tz))
+    if item.author_url:
+        item.author_url = clean_url(item.author_url, base=base)
+    if item.image:
+        item.image = {"url": clean_url(item.image["url"], base=base), "caption": clean_text_or_none(item.image.get("caption"))}
+    item.images = [{"url": i["url"], "caption": clean_text_or_none(i.get("caption"))} for i in item.images]
+    item.previous = _link(item.previous, base)
+    item.next = _link(item.next, base)
+    item.related = [link for link in (_link(r, base) for r in item.related) if link]
+    return item
+
+
+class NormalizePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        return normalize(item) if isinstance(item, ArticleItem) else item

@@ -1,0 +1,69 @@
+"""Offline replay: answer every request from a folder laid out as ``wget --mirror`` saves a site.
+
+``https://host/a/b/`` -> ``DIR/host/a/b/index.html``; ``https://host/a/b`` -> ``DIR/host/a/b``;
+a query string is appended to the file name (``DIR/host/a/index.html?page=2``). A missing file is
+a 404. With replay on, no request ever reaches the network: the middleware answers all of them.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
+
+
+def mirror_path(root: Path, url: str) -> Path | None:
+    """Where ``wget --mirror`` keeps ``url`` under ``root``; None if the URL would leave ``root``."""
+    parts = urlsplit(url)
+    path = unquote(parts.path) or "/"
+    relative = parts.netloc + (path + "index.html" if path.endswith("/") else path)
+    if parts.query:
+        relative += "?" + parts.query
+    candidate = (root / relative).resolve()
+    # A crafted URL (/../../etc/passwd) must not read outside the mirror.
+    return candidate if candidate.is_relative_to(root.resolve()) else None
+
+
+def _content_type(path: Path, body: bytes) -> str:
+    guessed, _ = mimetypes.guess_type(path.name.split("?")[0])
+    if guessed:
+        return guessed
+    return "text/html" if body.lstrip()[:1] == b"<" else "application/octet-stream"
+
+
+def replay_response(root: Path, request: Request) -> Response:
+    path = mirror_path(root, request.url)
+    if path is None or not path.is_file():
+        return HtmlResponse(request.url, status=404, body=b"", request=request)
+    body = path.read_bytes()
+    content_type = _content_type(path, body)
+    headers = {"Content-Type": content_type}
+    response_class: type[Response] = Response
+    if content_type in ("text/html", "application/xhtml+xml"):
+        response_class = HtmlResponse
+    elif content_type.endswith("xml"):
+        response_class = XmlResponse
+    elif content_type.startswith("text/"):
+        response_class = TextResponse
+    return response_class(request.url, status=200, headers=headers, body=body, request=request)
+
+
+class ReplayMiddleware:
+    """Downloader middleware; on when the spider has a ``replay_dir`` (``-a replay=DIR``)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ReplayMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> Response | None:
+        replay_dir: Path | None = getattr(self.crawler.spider, "replay_dir", None)
+        if replay_dir is None:
+            return None
+        return replay_response(replay_dir, request)

@@ -1,0 +1,72 @@
+"""Scrapy settings. Reasons for the non-default values are in ../shared/RELIABILITY-NOTES.md §7."""
+
+from inquirer_crawler.items import EXPORT_FIELDS
+
+BOT_NAME = "inquirer-crawler"
+SPIDER_MODULES = ["inquirer_crawler.spiders"]
+NEWSPIDER_MODULE = "inquirer_crawler.spiders"
+
+# --- identity & politeness ----------------------------------------------------------------
+# Set INQUIRER_CONTACT (an e-mail or URL) so site owners can reach whoever runs the crawler.
+INQUIRER_CONTACT = "https://github.com/inquirer-crawler"
+USER_AGENT = f"inquirer-crawler/0.1 (+{INQUIRER_CONTACT})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 4
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# --- failures & retries --------------------------------------------------------------------
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_FAIL_ON_DATALOSS = True
+REDIRECT_MAX_TIMES = 5
+METAREFRESH_ENABLED = False
+
+# --- resource bounds -----------------------------------------------------------------------
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+URLLENGTH_LIMIT = 2083
+DEPTH_LIMIT = 0
+MEMUSAGE_LIMIT_MB = 1024
+MEMUSAGE_WARNING_MB = 512
+
+# --- security ------------------------------------------------------------------------------
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+DOWNLOAD_VERIFY_CERTIFICATES = True
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+REFERRER_POLICY = "same-origin"
+HTTPCACHE_ENABLED = False
+
+# --- the pipeline, in data-flow order (gaps of 100 leave room for a step) -----------------
+ITEM_PIPELINES = {
+    # First: it recognises junk by class names that sanitising strips.
+    "inquirer_crawler.pipelines.DropCrossPromoPipeline": 100,
+    "inquirer_crawler.pipelines.CleanBodyPipeline": 200,
+    "inquirer_crawler.pipelines.NormalizePipeline": 300,
+    "inquirer_crawler.pipelines.ValidatePipeline": 400,
+    # Last, so only records that pass validation are remembered as seen.
+    "inquirer_crawler.pipelines.DedupePipeline": 500,
+}
+
+DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt (100) and the real download, so a replay run never reaches the network,
+    # robots.txt included (it is answered from the mirror too).
+    "inquirer_crawler.replay.ReplayMiddleware": 50,
+}
+
+# --- feed export ----------------------------------------------------------------------------
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORT_FIELDS = EXPORT_FIELDS  # key order of every line, for -O/-o too
+FEEDS = {
+    # One file per run, so cron keeps history without -o/-O juggling.
+    "output/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "store_empty": False},
+}
+LOG_LEVEL = "INFO"

@@ -1,0 +1,53 @@
+"""Small pure helpers for text, shared by the page code and the pipelines."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Zero-width characters, bidi controls, soft hyphen, BOM and NUL: invisible, and able to
+# spoof or split words, so they never reach a text field.
+_INVISIBLE = dict.fromkeys(
+    [0x00, 0xAD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)],
+    None,
+)
+# Characters some readers treat as line breaks (U+2028/9, NEL) or that are spaces in disguise.
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2007\u2028\u2029\u0085\u3000]+")
+
+
+def clean_text(value: str | None) -> str:
+    """NFC, no invisible characters, every run of whitespace (NBSP included) one space."""
+    if not value:
+        return ""
+    value = unicodedata.normalize("NFC", value).translate(_INVISIBLE)
+    return _SPACES.sub(" ", value).strip()
+
+
+_LINE_SEPARATORS = str.maketrans({"\u2028": " ", "\u2029": " ", "\u0085": " "})
+
+
+def strip_invisible(html: str) -> str:
+    """For HTML: drop invisible characters and the Unicode line separators, keep the markup and NBSP."""
+    return unicodedata.normalize("NFC", html).translate(_INVISIBLE).translate(_LINE_SEPARATORS)
+
+
+def clean_text_or_none(value: str | None) -> str | None:
+    return clean_text(value) or None
+
+
+_COUNT = re.compile(r"(\d+(?:[ \u00a0\u202f.,]\d{3})*(?:[.,]\d+)?)\s*([kKmM])?")
+
+
+def parse_count(value: str | None) -> int | None:
+    """A counter as the theme prints it: '81', '1 234', '1,234', '1.2k' -> int."""
+    match = _COUNT.search(clean_text(value))
+    if not match:
+        return None
+    number, suffix = match.groups()
+    if suffix:
+        return round(float(number.replace(",", ".").replace(" ", "")) * (1000 if suffix in "kK" else 1_000_000))
+    return int(re.sub(r"\D", "", number))
+
+
+def word_count(text: str) -> int:
+    return len(re.findall(r"\w+(?:[’'-]\w+)*", text))

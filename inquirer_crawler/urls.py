@@ -1,0 +1,41 @@
+"""URL hygiene: absolute, no tracking parameters, no fragment, safely encoded."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+from w3lib.url import canonicalize_url, safe_url_string, url_query_cleaner
+
+TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "hsa_")
+TRACKING_PARAMS = frozenset(
+    {"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "mc_cid", "mc_eid",
+     "igshid", "_ga", "_gl", "ref_src", "spm", "amp"}
+)
+
+
+def _is_tracking(name: str) -> bool:
+    name = name.lower()
+    return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
+
+
+def clean_url(url: str, base: str | None = None) -> str:
+    """Absolute URL without tracking parameters or fragment."""
+    url = urljoin(base, url.strip()) if base else url.strip()
+    query = urlsplit(url).query
+    tracking = [name for name, _ in parse_qsl(query, keep_blank_values=True) if _is_tracking(name)]
+    # url_query_cleaner also drops the fragment (keep_fragments=False).
+    url = url_query_cleaner(url, tracking, remove=True, unique=False)
+    return safe_url_string(url)
+
+
+def url_key(url: str) -> str:
+    """Identity of a URL for de-duplication: canonical form, host without www, no trailing-slash difference."""
+    key = canonicalize_url(clean_url(url))
+    _, _, rest = key.partition("://")
+    host, slash, path = rest.partition("/")
+    host = host.lower().removeprefix("www.")
+    return f"{host}/{path.rstrip('/')}" if slash else host
+
+
+def is_http_url(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https")

@@ -1,0 +1,81 @@
+"""Shared test helpers: the fixture folders, the hand-checked expectations, one replay crawl."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = REPO_ROOT / "fixtures"
+EXPECTED_DIR = Path(__file__).resolve().parent / "expected"
+SCHEMA = json.loads((REPO_ROOT / "schema" / "article.schema.json").read_text("utf-8"))
+
+
+@dataclass(frozen=True)
+class Expectation:
+    name: str
+    data: dict[str, Any]
+
+    @property
+    def url(self) -> str:
+        return str(self.data["fixture_url"])
+
+
+def load_expectations() -> list[Expectation]:
+    return [Expectation(p.stem, json.loads(p.read_text("utf-8"))) for p in sorted(EXPECTED_DIR.glob("*.json"))]
+
+
+EXPECTATIONS = load_expectations()
+
+
+def run_crawl(*args: str, cwd: Path = REPO_ROOT, timeout: int = 180) -> subprocess.CompletedProcess[str]:
+    """``scrapy crawl …`` as a user runs it, in a subprocess."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy.cmdline", "crawl", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    raw = path.read_bytes()
+    assert not raw or raw.endswith(b"\n"), "the last line is torn"
+    return [json.loads(line) for line in raw.decode("utf-8").split("\n") if line]
+
+
+def validate_record(record: dict[str, Any]) -> None:
+    jsonschema.validate(record, SCHEMA, format_checker=jsonschema.FormatChecker())
+
+
+def instant(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+@pytest.fixture(scope="session")
+def replay_output(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """Every article fixture with an expectation, through the real spider, pipelines and feed export:
+    the README's offline command."""
+    out = tmp_path_factory.mktemp("replay") / "out.jsonl"
+    urls = ",".join(e.url for e in EXPECTATIONS)
+    result = run_crawl("newspaper", "-a", "replay=fixtures", "-a", f"urls={urls}", "-O", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return read_jsonl(out)
+
+
+@pytest.fixture(scope="session")
+def replay_records(replay_output: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {record["url"]: record for record in replay_output}

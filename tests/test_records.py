@@ -1,0 +1,112 @@
+"""Every article fixture, replayed through the real crawl, against its hand-checked record.
+
+One test per field per fixture, so a broken selector fails by name
+(``test_field[guineenews-views]``). The expected values in tests/expected/ were read off the
+pages by a person; see each file's "source".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.conftest import EXPECTATIONS, Expectation, instant, validate_record
+
+DATE_FIELDS = {"published", "modified"}
+LINK_FIELDS = {"previous", "next"}
+TEXT_FIELDS = {"title", "subtitle", "author", "section", "summary"}
+
+
+def squash(value: str) -> str:
+    """The comparison rule of tests/expected/README.md: NBSP and whitespace runs are one space."""
+    return re.sub(r"[\s\u00a0\u202f]+", " ", value).strip()
+
+
+def field_cases() -> list[Any]:
+    return [
+        pytest.param(e, name, id=f"{e.name}-{name}")
+        for e in EXPECTATIONS
+        for name in e.data["fields"]
+    ]
+
+
+def record_of(records: dict[str, dict[str, Any]], expectation: Expectation) -> dict[str, Any]:
+    url = expectation.data["fields"].get("url", expectation.url)
+    assert url in records, f"no record for {url}; got {sorted(records)}"
+    return records[url]
+
+
+@pytest.mark.parametrize(("expectation", "name"), field_cases())
+def test_field(replay_records: dict[str, dict[str, Any]], expectation: Expectation, name: str) -> None:
+    record = record_of(replay_records, expectation)
+    expected = expectation.data["fields"][name]
+    actual = record[name]
+    if expected is None:
+        assert actual is None
+    elif name in DATE_FIELDS:
+        assert actual is not None and instant(actual) == instant(expected), actual
+    elif name in LINK_FIELDS:
+        assert actual is not None and actual["url"] == expected
+    elif name == "image":
+        assert actual is not None and actual["url"] == expected
+    elif name in TEXT_FIELDS:
+        assert actual is not None and squash(actual) == squash(expected)
+    elif name in ("categories", "tags"):
+        assert [squash(v) for v in actual] == [squash(v) for v in expected]
+    else:
+        assert actual == expected
+
+
+@pytest.mark.parametrize("expectation", EXPECTATIONS, ids=lambda e: e.name)
+def test_record_is_valid_against_the_schema(replay_records: dict[str, dict[str, Any]], expectation: Expectation) -> None:
+    validate_record(record_of(replay_records, expectation))
+
+
+@pytest.mark.parametrize("expectation", EXPECTATIONS, ids=lambda e: e.name)
+def test_body_starts_and_ends_with_the_article_text(
+    replay_records: dict[str, dict[str, Any]], expectation: Expectation
+) -> None:
+    paragraphs = record_of(replay_records, expectation)["body"].split("\n\n")
+    assert squash(paragraphs[0]) == squash(expectation.data["body_first"])
+    assert squash(paragraphs[-1]) == squash(expectation.data["body_last"])
+
+
+@pytest.mark.parametrize(
+    "expectation", [e for e in EXPECTATIONS if "body_paragraphs" in e.data], ids=lambda e: e.name
+)
+def test_body_is_exactly_the_article_paragraphs(
+    replay_records: dict[str, dict[str, Any]], expectation: Expectation
+) -> None:
+    paragraphs = record_of(replay_records, expectation)["body"].split("\n\n")
+    assert [squash(p) for p in paragraphs] == [squash(p) for p in expectation.data["body_paragraphs"]]
+
+
+@pytest.mark.parametrize("expectation", EXPECTATIONS, ids=lambda e: e.name)
+def test_nothing_near_the_body_leaks_into_it(replay_records: dict[str, dict[str, Any]], expectation: Expectation) -> None:
+    record = record_of(replay_records, expectation)
+    for text in expectation.data["body_excludes"]:
+        assert squash(text) not in squash(record["body"]), text
+        assert squash(text) not in squash(record["body_html"]), text
+
+
+@pytest.mark.parametrize("expectation", [e for e in EXPECTATIONS if "related" in e.data], ids=lambda e: e.name)
+def test_related_holds_the_promoted_links(replay_records: dict[str, dict[str, Any]], expectation: Expectation) -> None:
+    related = record_of(replay_records, expectation)["related"]
+    assert [(r["url"], squash(r["title"])) for r in related] == [
+        (r["url"], squash(r["title"])) for r in expectation.data["related"]
+    ]
+
+
+@pytest.mark.parametrize("expectation", [e for e in EXPECTATIONS if "images" in e.data], ids=lambda e: e.name)
+def test_body_images_with_captions(replay_records: dict[str, dict[str, Any]], expectation: Expectation) -> None:
+    images = record_of(replay_records, expectation)["images"]
+    assert [(i["url"], squash(i["caption"] or "")) for i in images] == [
+        (i["url"], squash(i["caption"] or "")) for i in expectation.data["images"]
+    ]
+
+
+def test_every_expectation_was_exported_once(replay_output: list[dict[str, Any]]) -> None:
+    urls = [record["url"] for record in replay_output]
+    assert sorted(urls) == sorted(e.data["fields"].get("url", e.url) for e in EXPECTATIONS)
