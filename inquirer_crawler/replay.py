@@ -20,12 +20,14 @@ def mirror_path(root: Path, url: str) -> Path | None:
     """Where ``wget --mirror`` keeps ``url`` under ``root``; None if the URL would leave ``root``."""
     parts = urlsplit(url)
     path = unquote(parts.path) or "/"
-    relative = parts.netloc + (path + "index.html" if path.endswith("/") else path)
+    relative = (path + "index.html" if path.endswith("/") else path).lstrip("/")
     if parts.query:
         relative += "?" + parts.query
-    candidate = (root / relative).resolve()
-    # A crafted URL (/../../etc/passwd) must not read outside the mirror.
-    return candidate if candidate.is_relative_to(root.resolve()) else None
+    host_dir = (root / parts.netloc).resolve()
+    candidate = (host_dir / relative).resolve()
+    # A crafted URL (/../../etc/passwd, a host of "..") must not read outside the host's folder.
+    inside = host_dir.parent == root.resolve() and candidate.is_relative_to(host_dir)
+    return candidate if inside else None
 
 
 def _content_type(path: Path, body: bytes) -> str:

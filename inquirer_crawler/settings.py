@@ -70,3 +70,4 @@ FEEDS = {
     "output/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "store_empty": False},
 }
 LOG_LEVEL = "INFO"
+COMMANDS_MODULE = "inquirer_crawler.commands"

@@ -79,3 +79,25 @@ def replay_output(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, An
 @pytest.fixture(scope="session")
 def replay_records(replay_output: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {record["url"]: record for record in replay_output}
+
+
+def build_pipelines() -> tuple[Any, list[Any]]:
+    """(crawler, pipelines) built from the project's ITEM_PIPELINES, in their order."""
+    from scrapy.settings import Settings
+    from scrapy.utils.misc import load_object
+    from scrapy.utils.test import get_crawler
+
+    settings = Settings()
+    settings.setmodule("inquirer_crawler.settings", priority="project")
+    crawler = get_crawler(settings_dict={k: settings[k] for k in ("ITEM_PIPELINES",)})
+    crawler.stats.open_spider()
+    ordered = sorted(settings.getdict("ITEM_PIPELINES").items(), key=lambda kv: kv[1])
+    return crawler, [load_object(path).from_crawler(crawler) for path, _ in ordered]
+
+
+def run_pipelines(item: Any, pipelines: list[Any] | None = None) -> Any:
+    if pipelines is None:
+        pipelines = build_pipelines()[1]
+    for pipeline in pipelines:
+        item = pipeline.process_item(item)
+    return item

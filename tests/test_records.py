@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import EXPECTATIONS, Expectation, instant, validate_record
 
 DATE_FIELDS = {"published", "modified"}
-LINK_FIELDS = {"previous", "next"}
+LINK_FIELDS = {"previous", "next", "image"}  # compared by their URL
 TEXT_FIELDS = {"title", "subtitle", "author", "section", "summary"}
 
 
@@ -47,9 +47,7 @@ def test_field(replay_records: dict[str, dict[str, Any]], expectation: Expectati
         assert actual is None
     elif name in DATE_FIELDS:
         assert actual is not None and instant(actual) == instant(expected), actual
-    elif name in LINK_FIELDS:
-        assert actual is not None and actual["url"] == expected
-    elif name == "image":
+    elif name in LINK_FIELDS or name == "image":
         assert actual is not None and actual["url"] == expected
     elif name in TEXT_FIELDS:
         assert actual is not None and squash(actual) == squash(expected)

@@ -56,11 +56,21 @@ class NewspaperSpider(scrapy.Spider):
 
     def __init__(self, urls: str | None = None, replay: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.check_arguments(urls=urls, replay=replay)
         self.article_urls = parse_urls(urls)
         self.replay_dir = parse_replay_dir(replay)
-        if not self.article_urls:
-            raise SpiderArgumentError("urls: give at least one article URL (-a urls=URL[,URL...])")
         self.allowed_domains = sorted({bare_host(urlsplit(u).netloc).split(":")[0] for u in self.article_urls})
+
+    @classmethod
+    def check_arguments(cls, urls: str | None = None, replay: str | None = None, **others: Any) -> None:
+        """Raise SpiderArgumentError, with a one-line reason, for any wrong ``-a`` argument."""
+        known = {"urls", "replay"}
+        unknown = sorted(set(others) - known)
+        if unknown:
+            raise SpiderArgumentError(f"unknown argument {unknown[0]!r}; known: {', '.join(sorted(known))}")
+        if not parse_urls(urls):
+            raise SpiderArgumentError("urls: give at least one article URL (-a urls=URL[,URL...])")
+        parse_replay_dir(replay)
 
     def site_for(self, url: str) -> SiteConfig:
         return site_for_host(urlsplit(url).netloc)

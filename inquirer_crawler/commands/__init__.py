@@ -1,0 +1,1 @@
+"""Project commands (COMMANDS_MODULE): ``crawl`` with argument checks before the engine starts."""

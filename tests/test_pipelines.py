@@ -1,0 +1,201 @@
+"""Each pipeline step on small realistic bodies; the order of the steps; drop reasons in stats."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.settings import Settings
+
+from inquirer_crawler.items import ArticleItem
+from inquirer_crawler.pipelines.clean_body import clean_body
+from inquirer_crawler.pipelines.drop_cross_promo import drop_cross_promo
+from tests.conftest import build_pipelines, run_pipelines
+
+BASE = "https://theinquirer.fr/un-article/"
+
+
+def item(body_html: str, **fields: object) -> ArticleItem:
+    values: dict[str, object] = {
+        "url": BASE,
+        "site": "theinquirer.fr",
+        "title": "Titre",
+        "published": "2022-01-21T20:00:00+01:00",
+        "language": "fr",
+        "body_html": f'<div class="td-post-content">{body_html}</div>',
+        "page_hints": {"base_url": BASE, "site": "theinquirer.fr"},
+    }
+    values.update(fields)
+    return ArticleItem(**values)  # type: ignore[arg-type]
+
+
+def body_after(body_html: str, **fields: object) -> ArticleItem:
+    return clean_body(drop_cross_promo(item(body_html, **fields)))
+
+
+KEPT = "<p>Le texte de l’article.</p>"
+
+
+@pytest.mark.parametrize(
+    "promo",
+    [
+        '<p><strong>Lire aussi :</strong> <a href="/japon-ovnis/">La ville du Japon</a></p>',
+        '<p>Lire aussi\u00a0:  <a href="/japon-ovnis/">La ville du Japon</a></p>',
+        '<p><em>À lire aussi : <a href="/japon-ovnis/">La ville du Japon</a></em></p>',
+        '<p>A lire aussi <a href="/japon-ovnis/">La ville du Japon</a></p>',
+        '<p>Voir aussi : <a href="/japon-ovnis/">La ville du Japon</a></p>',
+        '<p>À voir aussi\u202f: <a href="/japon-ovnis/">La ville du Japon</a></p>',
+        '<p>Lire également : <a href="/japon-ovnis/">La ville du Japon</a></p>',
+        '<p><a href="/japon-ovnis/?utm_source=twitter">Lire aussi : La ville du Japon</a></p>',
+        '<div class="box"><h4>LIRE AUSSI</h4><ul><li><a href="/japon-ovnis/">La ville du Japon</a></li></ul></div>',
+        '<h3>Lire aussi</h3><ul><li><a href="/japon-ovnis/">La ville du Japon</a></li></ul>',
+    ],
+    ids=["strong", "nbsp", "a-accent", "no-colon", "voir", "a-voir", "egalement", "link-only", "box", "heading-list"],
+)
+def test_every_french_cross_promotion_form_is_removed_and_its_link_kept(promo: str) -> None:
+    result = body_after(f"{KEPT}{promo}<p>Suite.</p>")
+    assert result.body == "Le texte de l’article.\n\nSuite."
+    assert [(r["url"], r["title"]) for r in result.related] == [
+        ("https://theinquirer.fr/japon-ovnis/", "La ville du Japon")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "promo"),
+    [
+        ("en", '<p><strong>Read also:</strong> <a href="/x/">Other story</a></p>'),
+        ("en", '<p>Read more: <a href="/x/">Other story</a></p>'),
+        ("es", '<p>Lea también: <a href="/x/">Otra noticia</a></p>'),
+        ("de", '<p>Lesen Sie auch: <a href="/x/">Andere Meldung</a></p>'),
+    ],
+)
+def test_cross_promotion_in_other_languages(language: str, promo: str) -> None:
+    result = body_after(f"{KEPT}{promo}", language=language)
+    assert result.body == "Le texte de l’article."
+    assert [r["url"] for r in result.related] == ["https://theinquirer.fr/x/"]
+
+
+def test_a_sentence_that_mentions_reading_is_article_text() -> None:
+    text = "<p>Lire aussi les mémoires du ministre permet de comprendre sa décision.</p>"
+    assert body_after(text).body == "Lire aussi les mémoires du ministre permet de comprendre sa décision."
+
+
+def test_a_page_builder_row_starting_with_a_promo_line_keeps_its_text() -> None:
+    row = '<div class="tdc-row"><p>Lire aussi : <a href="/x/">Autre</a></p><p>Vrai paragraphe.</p></div>'
+    assert body_after(row).body == "Vrai paragraphe."
+
+
+def test_ads_share_bars_author_box_and_navigation_are_removed() -> None:
+    junk = """
+    <div class="td-a-rec td-a-rec-id-content_inline"><span class="td-adspot-title">- Publicité -</span><script>ad()</script></div>
+    <div class="td-g-rec td-g-rec-id-content_bottom"><ins class="adsbygoogle" data-ad-slot="1"></ins></div>
+    <div class="td-a-ad id_inline_ad1">Publicité en ligne</div>
+    <div class="code-block code-block-3"><span>ANZEIGE</span></div>
+    <div class="sharedaddy sd-sharing-enabled"><h3 class="sd-title">Partager :</h3><a href="https://twitter.com/share">Twitter</a></div>
+    <div class="author-box-wrap"><div class="td-author-description">Digital Nomad depuis 5 ans</div></div>
+    <div class="td-post-next-prev"><span>Article précédent</span><a href="/p/">Précédent</a></div>
+    <div class="td_block_wrap td_block_related_posts"><h4 class="td-related-title">ARTICLES CONNEXES</h4>
+      <h3 class="entry-title td-module-title"><a href="/rel/">Connexe</a></h3></div>"""
+    result = body_after(KEPT + junk)
+    assert result.body == "Le texte de l’article."
+    assert [r["url"] for r in result.related] == ["https://theinquirer.fr/rel/"]
+
+
+def test_body_html_keeps_only_the_allow_list() -> None:
+    dirty = """<div class="tdc-row"><div style="color:red" onclick="x()">Un paragraphe en div.</div></div>
+    <p class="MsoNormal"><span>Mot</span><span>.</span> <b>gras</b> <i>it</i> <a href="javascript:alert(1)">lien</a>
+    <a href="/ok/" onmouseover="x()" class="c">ok</a></p>
+    <iframe src="https://www.youtube.com/embed/x"></iframe><svg><script>alert(1)</script></svg>
+    <h1>Intertitre</h1><h6>Petit</h6><table><tr><td>Cellule</td></tr></table>"""
+    result = body_after(dirty)
+    html = result.body_html
+    for forbidden in ("<div", "<span", "<script", "<iframe", "<svg", "<table", "class=", "style=", "onclick", "onmouseover",
+                      "javascript:", "<b>", "<i>", "<h1", "<h6"):
+        assert forbidden not in html, forbidden
+    assert "<p>Un paragraphe en div.</p>" in html
+    assert '<a href="https://theinquirer.fr/ok/" rel="noopener noreferrer nofollow">ok</a>' in html
+    assert "<strong>gras</strong>" in html and "<em>it</em>" in html
+    assert "<h2>Intertitre</h2>" in html and "<h4>Petit</h4>" in html
+    assert result.body.split("\n\n") == ["Un paragraphe en div.", "Mot. gras it lien ok", "Intertitre", "Petit", "Cellule"]
+
+
+def test_whitespace_and_invisible_characters_are_normalised_and_empty_paragraphs_dropped() -> None:
+    messy = "<p>Sou\u00adtien\u200b au\u00a0pays\u2028 entier</p><p>\u00a0</p><div> </div><p><br></p>"
+    result = body_after(messy)
+    assert result.body == "Soutien au pays entier"
+    assert result.body_html.count("<p>") == 1
+    assert result.word_count == 4
+
+
+def test_guineenews_style_div_paragraphs_and_br_lines_become_paragraphs() -> None:
+    divs = '<div dir="auto">Premier.</div><div dir="auto"></div><div dir="auto">Deuxième.<br>Troisième.</div>'
+    assert body_after(divs).body.split("\n\n") == ["Premier.", "Deuxième.", "Troisième."]
+
+
+def test_blockquote_of_article_text_stays_and_embeds_go() -> None:
+    html = """<blockquote><p>« Nous ne céderons pas », a-t-il dit.</p></blockquote>
+    <blockquote class="twitter-tweet"><p>tweet text</p></blockquote>"""
+    result = body_after(html)
+    assert result.body == "« Nous ne céderons pas », a-t-il dit."
+    assert "<blockquote>" in result.body_html
+
+
+def test_figure_caption_becomes_an_image_and_not_body_text() -> None:
+    html = """<figure class="wp-caption"><img data-src="/wp-content/uploads/a.jpg" src="data:image/gif;base64,R0"
+      alt="Genève"><figcaption class="wp-caption-text">Le palais de Genève.</figcaption></figure><p>Texte.</p>"""
+    result = body_after(html)
+    assert result.images == [{"url": "https://theinquirer.fr/wp-content/uploads/a.jpg", "caption": "Le palais de Genève."}]
+    assert result.body == "Texte."
+
+
+def test_featured_image_is_not_a_body_image() -> None:
+    html = '<div class="td-post-featured-image"><img src="/lead.jpg"></div><p>Texte.</p>'
+    assert body_after(html).images == []
+
+
+@pytest.mark.parametrize(
+    ("missing", "reason"),
+    [({"title": None}, "missing_title"), ({"body": "<p> </p><div class='td-a-rec'>Pub</div>"}, "missing_body"),
+     ({"published": None}, "missing_published")],
+)
+def test_records_without_title_body_or_date_are_dropped_and_counted(missing: dict[str, object], reason: str) -> None:
+    crawler, pipelines = build_pipelines()
+    body = str(missing.pop("body", KEPT))
+    with pytest.raises(DropItem, match=reason):
+        run_pipelines(item(body, **missing), pipelines)
+    assert crawler.stats.get_value(f"articles/dropped/{reason}") == 1
+
+
+def test_the_same_article_twice_is_exported_once() -> None:
+    crawler, pipelines = build_pipelines()
+    run_pipelines(item(KEPT, post_id=7), pipelines)
+    with pytest.raises(DropItem, match="duplicate"):
+        run_pipelines(item(KEPT, url=BASE + "?utm_source=x#comments"), pipelines)
+    with pytest.raises(DropItem, match="duplicate"):
+        run_pipelines(item(KEPT, url="https://theinquirer.fr/?p=7", post_id=7), pipelines)
+    run_pipelines(item(KEPT, url="https://theinquirer.fr/autre/", post_id=8), pipelines)
+    assert crawler.stats.get_value("articles/dropped/duplicate") == 2
+
+
+def test_normalised_record_has_canonical_url_site_and_iso_dates() -> None:
+    record = run_pipelines(
+        item(KEPT, url="https://www.theinquirer.fr/un-article/?utm_medium=x&fbclid=y", published="2022-01-21T20:00:00",
+             title="  Titre\u00a0 ", language="fr-FR")
+    )
+    assert record.url == "https://www.theinquirer.fr/un-article/"
+    assert record.site == "theinquirer.fr"
+    assert record.published == "2022-01-21T20:00:00+01:00"  # no offset on the page: the site's zone
+    assert record.title == "Titre"
+    assert record.language == "fr"
+
+
+def test_pipelines_run_in_data_flow_order() -> None:
+    settings = Settings()
+    settings.setmodule("inquirer_crawler.settings", priority="project")
+    ordered = sorted(settings.getdict("ITEM_PIPELINES").items(), key=lambda kv: kv[1])
+    assert [path.rsplit(".", 1)[1] for path, _ in ordered] == [
+        "DropCrossPromoPipeline",
+        "CleanBodyPipeline",
+        "NormalizePipeline",
+        "ValidatePipeline",
+        "DedupePipeline",
+    ]
