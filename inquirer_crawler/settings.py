@@ -71,3 +71,8 @@ FEEDS = {
 }
 LOG_LEVEL = "INFO"
 COMMANDS_MODULE = "inquirer_crawler.commands"
+
+EXTENSIONS = {"inquirer_crawler.extensions.summary.CrawlSummary": 500}
+# Listing pages followed per listing (home, each section): a bound instead of DEPTH_LIMIT,
+# which would cut a long previous/next chain.
+INQUIRER_MAX_LISTING_PAGES = 1000

@@ -298,11 +298,18 @@ class ArticlePage:
         values = value if isinstance(value, list) else str(value or "").split(",")
         return [clean_text(str(v)) for v in values if clean_text(str(v))]
 
-    def categories(self) -> list[str]:
-        links = self.header.css("ul.td-category li.entry-category a") or self.selector.css(
+    def _category_links(self) -> SelectorList[Selector]:
+        return self.header.css("ul.td-category li.entry-category a") or self.selector.css(
             ".tdb_single_categories a.tdb-entry-category"
         )
-        shown = [_text(link) for link in links if _text(link)]
+
+    def category_urls(self) -> list[str]:
+        """Links of the post's categories and breadcrumb (for the ``sections`` filter)."""
+        hrefs = [link.attrib.get("href", "") for link in self._category_links()]
+        return [clean_url(h, base=self.url) for h in hrefs if h] + [href for _, href in self._crumbs()]
+
+    def categories(self) -> list[str]:
+        shown = [_text(link) for link in self._category_links() if _text(link)]
         if shown:
             return list(dict.fromkeys(shown))
         crumbs = self._crumbs()

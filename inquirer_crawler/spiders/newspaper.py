@@ -1,90 +1,149 @@
 """Discovery for any tagDiv Newspaper site. The spider routes; the page code extracts.
 
-``-a urls=URL[,URL…]`` extracts exactly these article pages (several sites allowed) and
-follows nothing. ``-a replay=DIR`` answers every request from a ``wget --mirror`` folder.
+Crawl mode (default): the home page and the section listings, their article links and
+pagination, and every article's previous/next links, staying on the site.
+``-a urls=URL[,URL…]`` extracts exactly these article pages and follows nothing.
+``-a replay=DIR`` answers every request from a ``wget --mirror`` folder. See arguments.py.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-from typing import Any
+from datetime import date, datetime
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from inquirer_crawler.items import ArticleItem
 from inquirer_crawler.pages import ArticlePage
 from inquirer_crawler.pages.dates import utc_now
+from inquirer_crawler.pages.listing import ListingPage
 from inquirer_crawler.sites import SiteConfig, bare_host, site_for_host
+from inquirer_crawler.spiders.arguments import CrawlOptions, SpiderArgumentError
 from inquirer_crawler.spiders.failures import failure_reason
-from inquirer_crawler.urls import clean_url, is_http_url
+from inquirer_crawler.urls_policy import UrlPolicy
 
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 
-
-class SpiderArgumentError(ValueError):
-    """A wrong ``-a`` argument; the message says which and why, in one line."""
-
-
-def parse_urls(value: str | None) -> list[str]:
-    urls = [u.strip() for u in (value or "").split(",") if u.strip()]
-    for url in urls:
-        if not is_http_url(url) or not urlsplit(url).hostname:
-            raise SpiderArgumentError(f"urls: {url!r} is not an http(s) URL")
-    return list(dict.fromkeys(clean_url(u) for u in urls))
-
-
-def parse_replay_dir(value: str | None) -> Path | None:
-    if not value:
-        return None
-    path = Path(value).expanduser()
-    if not path.is_dir():
-        raise SpiderArgumentError(f"replay: folder {value!r} does not exist")
-    return path.resolve()
+__all__ = ["NewspaperSpider", "SpiderArgumentError"]
 
 
 class NewspaperSpider(scrapy.Spider):
     name = "newspaper"
     # The registry entry this spider is bound to; None for the generic spider.
-    bound_site: SiteConfig | None = None
+    bound_site: ClassVar[SiteConfig | None] = None
 
-    def __init__(self, urls: str | None = None, replay: str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.check_arguments(urls=urls, replay=replay)
-        self.article_urls = parse_urls(urls)
-        self.replay_dir = parse_replay_dir(replay)
-        self.allowed_domains = sorted({bare_host(urlsplit(u).netloc).split(":")[0] for u in self.article_urls})
+    def __init__(self, **arguments: Any) -> None:
+        super().__init__()
+        self.options = CrawlOptions.parse(self.bound_site, arguments)
+        self.replay_dir = self.options.replay_dir
+        self.exported = 0
+        self.in_pipeline = 0  # items yielded and not yet exported or dropped (max_articles must not overshoot)
+        self.listing_pages: dict[str, int] = {}
+        if self.options.urls:
+            self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.options.urls})
+            return
+        start = self.options.start or (self.bound_site.base_url if self.bound_site else "")
+        self.start_url = start
+        self.site = self.bound_site or site_for_host(urlsplit(start).netloc)
+        self.policy = UrlPolicy(origin=start, aliases={*self.site.domains, bare_host(urlsplit(start).netloc)})
+        self.allowed_domains = [urlsplit(start).hostname or ""]
 
     @classmethod
-    def check_arguments(cls, urls: str | None = None, replay: str | None = None, **others: Any) -> None:
+    def check_arguments(cls, **arguments: Any) -> None:
         """Raise SpiderArgumentError, with a one-line reason, for any wrong ``-a`` argument."""
-        known = {"urls", "replay"}
-        unknown = sorted(set(others) - known)
-        if unknown:
-            raise SpiderArgumentError(f"unknown argument {unknown[0]!r}; known: {', '.join(sorted(known))}")
-        if not parse_urls(urls):
-            raise SpiderArgumentError("urls: give at least one article URL (-a urls=URL[,URL...])")
-        parse_replay_dir(replay)
+        CrawlOptions.parse(cls.bound_site, arguments)
 
-    def site_for(self, url: str) -> SiteConfig:
-        return site_for_host(urlsplit(url).netloc)
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewspaperSpider:
+        spider: NewspaperSpider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._on_exported, signal=signals.item_scraped)
+        crawler.signals.connect(spider._on_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(spider._on_dropped, signal=signals.item_error)
+        return spider
+
+    # -- start --------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for url in self.article_urls:
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error)
+        if self.options.urls:
+            for url in self.options.urls:
+                yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error)
+            return
+        if self.options.sections is None:
+            yield self._listing_request(self.start_url, "home")
+        for slug in self.options.sections or self.site.sections:
+            yield self._listing_request(f"{self.start_url}category/{slug}/", slug)
 
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+    def _listing_request(self, url: str, listing: str) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, meta={"listing": listing})
+
+    # -- listings -------------------------------------------------------------------------------
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if not self._is_html(response):
             self._count("pages/failed/non_html", response.url)
             return
         assert isinstance(response, TextResponse)
-        page = ArticlePage(response.url, response.selector, self.site_for(response.url), fetched_at=utc_now())
+        page = ListingPage(response.url, response.selector)
+        if canonical_host := page.canonical_host():
+            # A mirror's pages link to the public host: those links are the same site.
+            self.policy.aliases.add(bare_host(canonical_host))
+        listing = response.meta.get("listing", "home")
+        article_urls = page.article_urls()
+        self._stat("listings/pages")
+        for url in self._follow(article_urls, response.url):
+            yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error)
+        if listing == "home" and self.options.sections is None and not self.site.sections:
+            yield from self._discovered_sections(response)
+        if not article_urls:
+            return  # an empty page ends the listing (also the end of /page/N/ built by hand)
+        if self.options.since and self._only_older_than_since(page.module_dates()):
+            self._stat("listings/stopped/since")
+            return
+        yield from self._next_listing_page(page, listing)
+
+    def _next_listing_page(self, page: ListingPage, listing: str) -> Iterator[scrapy.Request]:
+        limit = self.settings.getint("INQUIRER_MAX_LISTING_PAGES", 1000)
+        if self.listing_pages.get(listing, 1) >= limit:
+            self._count("listings/stopped/page_limit", page.url)
+            return
+        next_page = page.next_page_url()
+        for url in self._follow([next_page] if next_page else [], page.url):
+            self.listing_pages[listing] = self.listing_pages.get(listing, 1) + 1
+            yield self._listing_request(url, listing)
+
+    def _discovered_sections(self, response: TextResponse) -> Iterator[scrapy.Request]:
+        """For a site with no registry entry: the category links of the home page's menus."""
+        hrefs = response.xpath(
+            "//*[contains(@class,'menu')]//a[contains(@href,'/category/')]/@href"
+        ).getall()
+        for url in self._follow(hrefs, response.url):
+            slug = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+            yield self._listing_request(url, slug)
+
+    def _only_older_than_since(self, datetimes: list[str]) -> bool:
+        days = [day for day in (self._local_day(d) for d in datetimes) if day is not None]
+        return bool(days) and all(day < self.options.since for day in days)  # type: ignore[operator]
+
+    # -- articles ---------------------------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[ArticleItem | scrapy.Request]:
+        if not self._is_html(response):
+            self._count("pages/failed/non_html", response.url)
+            return
+        assert isinstance(response, TextResponse)
+        site = self.site_for(response.url)
+        page = ArticlePage(response.url, response.selector, site, fetched_at=utc_now())
         try:
             if not page.is_article():
                 self._count("articles/dropped/not_article", response.url)
@@ -94,7 +153,73 @@ class NewspaperSpider(scrapy.Spider):
             logger.exception("parse_error: %s", response.url)
             self._count("articles/dropped/parse_error", response.url)
             return
+        if self.options.urls:
+            yield from self._export(item)
+            return
+        too_old = self._before_since(item.published)
+        if too_old:
+            self._count("articles/skipped/before_since", response.url)
+        elif self.options.sections and not self._in_sections(page):
+            self._count("articles/skipped/other_section", response.url)
+            return  # its neighbours belong to other sections too: do not walk that chain
+        else:
+            yield from self._export(item)
+        neighbours = [item.next] if too_old else [item.previous, item.next]
+        yield from (
+            scrapy.Request(url, callback=self.parse_article, errback=self.on_error)
+            for url in self._follow([n["url"] for n in neighbours if n], response.url)
+        )
+
+    def _export(self, item: ArticleItem) -> Iterator[ArticleItem]:
+        limit = self.options.max_articles
+        if limit is not None and self.exported + self.in_pipeline >= limit:
+            self._stat("articles/skipped/max_articles")
+            return
+        self.in_pipeline += 1
         yield item
+
+    def _in_sections(self, page: ArticlePage) -> bool:
+        slugs = {urlsplit(href).path.rstrip("/").rsplit("/", 1)[-1] for href in page.category_urls()}
+        return bool(slugs & set(self.options.sections or ()))
+
+    def _before_since(self, published: str | None) -> bool:
+        day = self._local_day(published)
+        return bool(self.options.since and day and day < self.options.since)
+
+    def _local_day(self, value: str | None) -> date | None:
+        """The calendar day of an ISO date in the site's time zone: ``since`` is a day of the site."""
+        try:
+            moment = datetime.fromisoformat(value) if value else None
+        except ValueError:
+            return None
+        if moment is None:
+            return None
+        return moment.astimezone(ZoneInfo(self.site.timezone)).date() if moment.tzinfo else moment.date()
+
+    # -- bookkeeping -------------------------------------------------------------------------------
+
+    def _follow(self, hrefs: list[str], base: str) -> Iterator[str]:
+        for href in hrefs:
+            url, reason = self.policy.decide(href, base) if not self.options.urls else (None, "urls_mode")
+            if url:
+                yield url
+            else:
+                self._stat(f"links/skipped/{reason}")
+
+    def _on_exported(self, item: Any) -> None:
+        if isinstance(item, ArticleItem):
+            self.exported += 1
+            self.in_pipeline -= 1
+            if self.options.max_articles is not None and self.exported >= self.options.max_articles:
+                assert self.crawler.engine is not None
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="max_articles"))
+
+    def _on_dropped(self, item: Any, **_: Any) -> None:
+        if isinstance(item, ArticleItem):
+            self.in_pipeline -= 1
+
+    def site_for(self, url: str) -> SiteConfig:
+        return getattr(self, "site", None) or site_for_host(urlsplit(url).netloc)
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
@@ -106,7 +231,10 @@ class NewspaperSpider(scrapy.Spider):
         content_type = (response.headers.get(b"Content-Type") or b"").split(b";")[0].strip().lower()
         return isinstance(response, TextResponse) and (content_type in HTML_TYPES or not content_type)
 
-    def _count(self, key: str, url: str) -> None:
+    def _stat(self, key: str) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(key)
+
+    def _count(self, key: str, url: str) -> None:
+        self._stat(key)
         logger.warning("%s: %s", key.rsplit("/", 1)[-1], url)

@@ -1,0 +1,44 @@
+"""One INFO line at the end of every crawl: exported, dropped by reason, failed by status or error."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+# Stats prefixes, in the order the summary prints them.
+GROUPS = (
+    ("dropped", "articles/dropped/"),
+    ("skipped", "articles/skipped/"),
+    ("failed", "pages/failed/"),
+    ("links skipped", "links/skipped/"),
+)
+
+
+def summary_line(stats: dict[str, Any], reason: str) -> str:
+    parts = [f"exported {stats.get('item_scraped_count', 0)}"]
+    for label, prefix in GROUPS:
+        counts = {k.removeprefix(prefix): v for k, v in sorted(stats.items()) if k.startswith(prefix)}
+        total = sum(counts.values())
+        detail = ", ".join(f"{k}={v}" for k, v in counts.items())
+        parts.append(f"{label} {total}" + (f" ({detail})" if detail else ""))
+    parts.append(f"requests {stats.get('downloader/request_count', 0)}")
+    return f"crawl summary: {'; '.join(parts)}; finish reason {reason}"
+
+
+class CrawlSummary:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlSummary:
+        return cls(crawler)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        assert self.crawler.stats is not None
+        logger.info(summary_line(self.crawler.stats.get_stats(), reason))

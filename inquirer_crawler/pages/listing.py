@@ -1,0 +1,69 @@
+"""Extraction for listing pages (home, category, /page/N/): article links and the next page."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from parsel import Selector
+
+# Containers whose module titles are not the listing's own: menus, sidebars, footers.
+_OUTSIDE_MAIN = (
+    "ancestor::*[self::header or self::footer or self::aside or self::nav"
+    " or contains(@class,'td-header') or contains(@class,'td-mega-menu') or contains(@class,'td-main-sidebar')"
+    " or contains(@class,'td-footer') or contains(@class,'td-sub-footer') or contains(@class,'tdb_header')"
+    " or contains(@class,'td_block_related_posts') or contains(@class,'widget')]"
+)
+_ARTICLE_LINKS = (
+    f"//*[contains(concat(' ', normalize-space(@class), ' '), ' td-module-title ')]//a[@href][not({_OUTSIDE_MAIN})]"
+)
+_NEXT_LINKS = (
+    "//div[contains(@class,'page-nav')]//a[i[contains(@class,'td-icon-menu-right')]]/@href",
+    "//div[contains(@class,'page-nav')]//a[contains(translate(@aria-label,'NEXT','next'),'next')]/@href",
+    "//div[contains(@class,'page-nav')]//span[contains(@class,'current')]/following-sibling::a[contains(@class,'page')][1]/@href",
+    "//link[@rel='next']/@href",
+)
+_SCRIPT_PAGINATION = "//a[contains(@class,'td_ajax_load_more')] | //*[contains(@class,'td-next-prev-wrap')]//a"
+_PAGE_IN_PATH = re.compile(r"/page/(\d+)/?$")
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    url: str
+    selector: Selector
+
+    def article_urls(self) -> list[str]:
+        """Absolute article links in page order, each once."""
+        hrefs = self.selector.xpath(_ARTICLE_LINKS + "/@href").getall()
+        return list(dict.fromkeys(urljoin(self.url, h.strip()) for h in hrefs if h.strip()))
+
+    def next_page_url(self) -> str | None:
+        """The next listing page: the page-nav's link, else ``/page/N+1/`` when pagination is script-driven."""
+        for xpath in _NEXT_LINKS:
+            if href := self.selector.xpath(xpath).get():
+                return urljoin(self.url, href.strip())
+        if self.selector.xpath(_SCRIPT_PAGINATION) and self.article_urls():
+            return self.numbered_page(self.page_number() + 1)
+        return None
+
+    def page_number(self) -> int:
+        match = _PAGE_IN_PATH.search(urlsplit(self.url).path)
+        return int(match.group(1)) if match else 1
+
+    def numbered_page(self, number: int) -> str:
+        parts = urlsplit(self.url)
+        path = _PAGE_IN_PATH.sub("/", parts.path)
+        path = (path if path.endswith("/") else path + "/") + f"page/{number}/"
+        return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+    def module_dates(self) -> list[str]:
+        """``datetime`` of each listed module, for the ``since`` stop rule (may be empty)."""
+        return self.selector.xpath(
+            f"//*[contains(@class,'td_module_wrap') or contains(@class,'td-module-container')][not({_OUTSIDE_MAIN})]"
+            "//time/@datetime"
+        ).getall()
+
+    def canonical_host(self) -> str | None:
+        href = self.selector.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content").get()
+        return urlsplit(href).netloc if href else None
