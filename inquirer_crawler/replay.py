@@ -30,7 +30,7 @@ def mirror_path(root: Path, url: str) -> Path | None:
     return candidate if inside else None
 
 
-def _content_type(path: Path, body: bytes) -> str:
+def content_type(path: Path, body: bytes) -> str:
     guessed, _ = mimetypes.guess_type(path.name.split("?")[0])
     if guessed:
         return guessed
@@ -42,14 +42,14 @@ def replay_response(root: Path, request: Request) -> Response:
     if path is None or not path.is_file():
         return HtmlResponse(request.url, status=404, body=b"", request=request)
     body = path.read_bytes()
-    content_type = _content_type(path, body)
-    headers = {"Content-Type": content_type}
+    mime = content_type(path, body)
+    headers = {"Content-Type": mime}
     response_class: type[Response] = Response
-    if content_type in ("text/html", "application/xhtml+xml"):
+    if mime in ("text/html", "application/xhtml+xml"):
         response_class = HtmlResponse
-    elif content_type.endswith("xml"):
+    elif mime.endswith("xml"):
         response_class = XmlResponse
-    elif content_type.startswith("text/"):
+    elif mime.startswith("text/"):
         response_class = TextResponse
     return response_class(request.url, status=200, headers=headers, body=body, request=request)
 

@@ -60,7 +60,11 @@ DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100) and the real download, so a replay run never reaches the network,
     # robots.txt included (it is answered from the mirror too).
     "inquirer_crawler.replay.ReplayMiddleware": 50,
+    # Scrapy's retry, plus Retry-After (capped by RETRY_AFTER_MAX seconds).
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "inquirer_crawler.middlewares.retry_after.RetryAfterMiddleware": 550,
 }
+RETRY_AFTER_MAX = 120
 
 # --- feed export ----------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"

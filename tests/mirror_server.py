@@ -1,0 +1,78 @@
+"""A local HTTP server on 127.0.0.1 that serves one site of a ``wget --mirror`` folder and logs
+every request. Used by the end-to-end tests and the benchmark; it never listens elsewhere.
+
+    with MirrorServer(FIXTURES, "theinquirer.fr") as server:
+        server.url            # http://127.0.0.1:PORT/
+        server.requests       # ["/robots.txt", "/", …] in arrival order
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from inquirer_crawler.replay import content_type, mirror_path
+
+# A special answer for one path: (status, headers, body).
+Route = Callable[[str], tuple[int, dict[str, str], bytes]]
+
+
+class MirrorServer:
+    def __init__(self, root: Path, host: str, routes: dict[str, Route] | None = None) -> None:
+        self.root = root
+        self.host = host
+        self.routes = routes or {}
+        self.requests: list[str] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+
+    def counts(self) -> Counter[str]:
+        with self._lock:
+            return Counter(self.requests)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def answer(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        with self._lock:
+            self.requests.append(path)
+        if route := self.routes.get(path.split("?")[0]):
+            return route(path)
+        file = mirror_path(self.root, f"https://{self.host}{path}")
+        if file is None or not file.is_file():
+            return 404, {"Content-Type": "text/html; charset=utf-8"}, b"<html><body>Not found</body></html>"
+        body = file.read_bytes()
+        return 200, {"Content-Type": content_type(file, body)}, body
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                status, headers, body = server.answer(self.path)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass  # the request log is server.requests
+
+        return Handler
