@@ -16,6 +16,7 @@ GROUPS = (
     ("skipped", "articles/skipped/"),
     ("failed", "pages/failed/"),
     ("links skipped", "links/skipped/"),
+    ("listings ended", "listings/ended/"),
 )
 
 
@@ -26,7 +27,8 @@ def summary_line(stats: dict[str, Any], reason: str) -> str:
         total = sum(counts.values())
         detail = ", ".join(f"{k}={v}" for k, v in counts.items())
         parts.append(f"{label} {total}" + (f" ({detail})" if detail else ""))
-    parts.append(f"requests {stats.get('downloader/request_count', 0)}")
+    # Responses, not downloader requests: replay answers before the downloader counts.
+    parts.append(f"pages fetched {stats.get('response_received_count', 0)}")
     return f"crawl summary: {'; '.join(parts)}; finish reason {reason}"
 
 

@@ -24,7 +24,12 @@ _NEXT_LINKS = (
     "//div[contains(@class,'page-nav')]//span[contains(@class,'current')]/following-sibling::a[contains(@class,'page')][1]/@href",
     "//link[@rel='next']/@href",
 )
-_SCRIPT_PAGINATION = "//a[contains(@class,'td_ajax_load_more')] | //*[contains(@class,'td-next-prev-wrap')]//a"
+# Script-driven pagination of the listing itself (not of a menu or sidebar block).
+_SCRIPT_PAGINATION = (
+    f"//a[contains(@class,'td_ajax_load_more')][not({_OUTSIDE_MAIN})]"
+    f" | //*[contains(@class,'td-next-prev-wrap')][not({_OUTSIDE_MAIN})]//a"
+)
+_PAGE_NAV = f"//div[contains(@class,'page-nav')][not({_OUTSIDE_MAIN})]"
 _PAGE_IN_PATH = re.compile(r"/page/(\d+)/?$")
 
 
@@ -38,14 +43,19 @@ class ListingPage:
         hrefs = self.selector.xpath(_ARTICLE_LINKS + "/@href").getall()
         return list(dict.fromkeys(urljoin(self.url, h.strip()) for h in hrefs if h.strip()))
 
-    def next_page_url(self) -> str | None:
-        """The next listing page: the page-nav's link, else ``/page/N+1/`` when pagination is script-driven."""
+    def next_page_url(self, build_when_scripted: bool = True) -> str | None:
+        """The next listing page: the page-nav's link; with no page-nav but script-driven pagination,
+        ``/page/N+1/`` built by hand (WordPress serves it; the crawl stops at its 404 or empty page)."""
         for xpath in _NEXT_LINKS:
             if href := self.selector.xpath(xpath).get():
                 return urljoin(self.url, href.strip())
-        if self.selector.xpath(_SCRIPT_PAGINATION) and self.article_urls():
+        scripted = not self.selector.xpath(_PAGE_NAV) and self.selector.xpath(_SCRIPT_PAGINATION)
+        if build_when_scripted and scripted and self.article_urls():
             return self.numbered_page(self.page_number() + 1)
         return None
+
+    def linked_urls(self) -> set[str]:
+        return {urljoin(self.url, h.strip()) for h in self.selector.xpath("//a/@href | //link/@href").getall()}
 
     def page_number(self) -> int:
         match = _PAGE_IN_PATH.search(urlsplit(self.url).path)

@@ -84,8 +84,9 @@ class NewspaperSpider(scrapy.Spider):
         for slug in self.options.sections or self.site.sections:
             yield self._listing_request(f"{self.start_url}category/{slug}/", slug)
 
-    def _listing_request(self, url: str, listing: str) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, meta={"listing": listing})
+    def _listing_request(self, url: str, listing: str, probe: bool = False) -> scrapy.Request:
+        meta = {"listing": listing, "probe": probe}
+        return scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, meta=meta)
 
     # -- listings -------------------------------------------------------------------------------
 
@@ -117,10 +118,12 @@ class NewspaperSpider(scrapy.Spider):
         if self.listing_pages.get(listing, 1) >= limit:
             self._count("listings/stopped/page_limit", page.url)
             return
-        next_page = page.next_page_url()
+        # The home page's blocks paginate by script, but its /page/N/ is not a listing of them.
+        next_page = page.next_page_url(build_when_scripted=listing != "home")
+        probe = next_page is not None and next_page not in page.linked_urls()
         for url in self._follow([next_page] if next_page else [], page.url):
             self.listing_pages[listing] = self.listing_pages.get(listing, 1) + 1
-            yield self._listing_request(url, listing)
+            yield self._listing_request(url, listing, probe=probe)
 
     def _discovered_sections(self, response: TextResponse) -> Iterator[scrapy.Request]:
         """For a site with no registry entry: the category links of the home page's menus."""
@@ -224,7 +227,13 @@ class NewspaperSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        self._count(f"pages/failed/{failure_reason(failure)}", url)
+        reason = failure_reason(failure)
+        if request is not None and request.meta.get("probe") and reason in ("http_404", "http_410"):
+            # A /page/N/ we built ourselves: its 404 is the listing's end, not a failure.
+            self._stat(f"listings/ended/{reason}")
+            logger.info("listing ends (%s): %s", reason, url)
+            return
+        self._count(f"pages/failed/{reason}", url)
 
     @staticmethod
     def _is_html(response: Response) -> bool:
