@@ -85,7 +85,7 @@ def test_body_is_exactly_the_article_paragraphs(
 def test_nothing_near_the_body_leaks_into_it(replay_records: dict[str, dict[str, Any]], expectation: Expectation) -> None:
     record = record_of(replay_records, expectation)
     # Captions are allowed in body_html (figure/figcaption), never in the body text.
-    html_without_figures = re.sub(r"<figure>.*?</figure>", "", record["body_html"], flags=re.S)
+    html_without_figures = re.sub(r"<figure>.*?</figure>", "", record["body_html"], flags=re.DOTALL)
     for text in expectation.data["body_excludes"]:
         assert squash(text) not in squash(record["body"]), text
         assert squash(text) not in squash(html_without_figures), text
