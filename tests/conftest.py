@@ -101,3 +101,32 @@ def run_pipelines(item: Any, pipelines: list[Any] | None = None) -> Any:
     for pipeline in pipelines:
         item = pipeline.process_item(item)
     return item
+
+
+# Fast and deterministic against 127.0.0.1; politeness has tests of its own.
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
+
+
+@dataclass
+class ServedCrawl:
+    result: subprocess.CompletedProcess[str]
+    records: list[dict[str, Any]]
+    requests: list[str]
+
+    def summary(self) -> str:
+        return next((line for line in self.result.stderr.splitlines() if "crawl summary:" in line), "")
+
+
+def crawl_mirror(tmp_path: Path, spider: str, *args: str, host: str = "theinquirer.fr", root: Path = FIXTURES) -> ServedCrawl:
+    """Serve a mirror on 127.0.0.1, crawl it with ``-a start=`` in a subprocess, return records and requests."""
+    from tests.mirror_server import MirrorServer
+
+    out = tmp_path / "out.jsonl"
+    with MirrorServer(root, host) as server:
+        result = run_crawl(spider, "-a", f"start={server.url}", "-O", str(out), *FAST, *args)
+        requests = list(server.requests)
+    assert result.returncode == 0, result.stderr[-3000:]
+    records = read_jsonl(out) if out.exists() else []
+    for record in records:
+        validate_record(record)
+    return ServedCrawl(result, records, requests)

@@ -7,13 +7,13 @@ exported exactly once, and no request may leave the site.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import EXPECTATIONS, FIXTURES, read_jsonl, run_crawl, validate_record
-from tests.mirror_server import MirrorServer
+from tests.conftest import EXPECTATIONS, FAST, FIXTURES, crawl_mirror, read_jsonl, run_crawl, validate_record
 
 SITE_ARTICLES = sorted(e.url for e in EXPECTATIONS if e.name.startswith("inquirer-"))
 MIRROR_FILES = {
@@ -21,9 +21,6 @@ MIRROR_FILES = {
     for p in (FIXTURES / "theinquirer.fr").rglob("*")
     if p.is_file() and p.suffix != ".md"
 }
-# Fast and deterministic against 127.0.0.1; politeness is tested elsewhere.
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-        "-s", "LOG_LEVEL=INFO"]
 
 pytestmark = pytest.mark.skipif(not SITE_ARTICLES, reason="the theinquirer.fr mirror is not in fixtures/")
 
@@ -45,12 +42,9 @@ def test_replay_crawl_exports_every_article_once(tmp_path: Path) -> None:
 
 
 def test_local_server_crawl_exports_every_article_once_and_stays_on_site(tmp_path: Path) -> None:
-    out = tmp_path / "articles.jsonl"
-    with MirrorServer(FIXTURES, "theinquirer.fr") as server:
-        result = run_crawl("inquirer", "-a", f"start={server.url}", "-O", str(out), *FAST)
-        counts = server.counts()
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert sorted(exported_urls(out)) == SITE_ARTICLES
+    crawl = crawl_mirror(tmp_path, "inquirer")
+    counts = Counter(crawl.requests)
+    assert sorted(r["url"] for r in crawl.records) == SITE_ARTICLES
     # Every request was for a page of the mirror (robots.txt included), each at most once, except
     # the probe of the script-paginated Sciences listing's page 2, which 404s and ends it.
     assert set(counts) - MIRROR_FILES == {"/category/sciences/page/2/"}

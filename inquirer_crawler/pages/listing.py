@@ -8,6 +8,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
 
+from inquirer_crawler.urls import clean_url
+
 # Containers whose module titles are not the listing's own: menus, sidebars, footers.
 _OUTSIDE_MAIN = (
     "ancestor::*[self::header or self::footer or self::aside or self::nav"
@@ -15,8 +17,13 @@ _OUTSIDE_MAIN = (
     " or contains(@class,'td-footer') or contains(@class,'td-sub-footer') or contains(@class,'tdb_header')"
     " or contains(@class,'td_block_related_posts') or contains(@class,'widget')]"
 )
-_ARTICLE_LINKS = (
-    f"//*[contains(concat(' ', normalize-space(@class), ' '), ' td-module-title ')]//a[@href][not({_OUTSIDE_MAIN})]"
+# The listing's own loop, when the page has one (archives); home pages are built of blocks instead.
+_LOOPS = "//*[contains(@class,'tdb-category-loop-posts') or contains(@class,'td-ss-main-content')]"
+_TITLE_LINKS = f".//*[contains(concat(' ', normalize-space(@class), ' '), ' td-module-title ')]//a[@href][not({_OUTSIDE_MAIN})]"
+# The module (one listed article) around a title link.
+_MODULE = (
+    "ancestor::*[contains(@class,'td_module_') or contains(@class,'td-module-container')"
+    " or contains(@class,'tdb_module_loop')][1]"
 )
 _NEXT_LINKS = (
     "//div[contains(@class,'page-nav')]//a[i[contains(@class,'td-icon-menu-right')]]/@href",
@@ -40,8 +47,23 @@ class ListingPage:
 
     def article_urls(self) -> list[str]:
         """Absolute article links in page order, each once."""
-        hrefs = self.selector.xpath(_ARTICLE_LINKS + "/@href").getall()
-        return list(dict.fromkeys(urljoin(self.url, h.strip()) for h in hrefs if h.strip()))
+        return list(self.article_dates())
+
+    def article_dates(self) -> dict[str, str | None]:
+        """Article link -> the ``datetime`` its module shows (None when the module shows no date),
+        in page order. Used by the ``since`` stop rule."""
+        entries: dict[str, str | None] = {}
+        roots = self.selector.xpath(_LOOPS) or [self.selector]
+        for link in (link for root in roots for link in root.xpath(_TITLE_LINKS)):
+            href = (link.attrib.get("href") or "").strip()
+            if not href:
+                continue
+            module = link.xpath(_MODULE)
+            when = module[0].xpath(".//time/@datetime").get() if module else None
+            url = clean_url(href, base=self.url)
+            if entries.get(url) is None:
+                entries[url] = when
+        return entries
 
     def next_page_url(self, build_when_scripted: bool = True) -> str | None:
         """The next listing page: the page-nav's link; with no page-nav but script-driven pagination,
@@ -66,13 +88,6 @@ class ListingPage:
         path = _PAGE_IN_PATH.sub("/", parts.path)
         path = (path if path.endswith("/") else path + "/") + f"page/{number}/"
         return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
-
-    def module_dates(self) -> list[str]:
-        """``datetime`` of each listed module, for the ``since`` stop rule (may be empty)."""
-        return self.selector.xpath(
-            f"//*[contains(@class,'td_module_wrap') or contains(@class,'td-module-container')][not({_OUTSIDE_MAIN})]"
-            "//time/@datetime"
-        ).getall()
 
     def canonical_host(self) -> str | None:
         href = self.selector.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content").get()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -100,16 +100,20 @@ class NewspaperSpider(scrapy.Spider):
             # A mirror's pages link to the public host: those links are the same site.
             self.policy.aliases.add(bare_host(canonical_host))
         listing = response.meta.get("listing", "home")
-        article_urls = page.article_urls()
+        entries = page.article_dates()
         self._stat("listings/pages")
-        for url in self._follow(article_urls, response.url):
+        recent = [url for url, when in entries.items() if not self._surely_before_since(when)]
+        if len(recent) < len(entries):
+            self._stat("links/skipped/before_since", len(entries) - len(recent))
+        for url in self._follow(recent, response.url):
             yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error)
         if listing == "home" and self.options.sections is None and not self.site.sections:
             yield from self._discovered_sections(response)
-        if not article_urls:
+        if not entries:
             return  # an empty page ends the listing (also the end of /page/N/ built by hand)
-        if self.options.since and self._only_older_than_since(page.module_dates()):
-            self._stat("listings/stopped/since")
+        if len(recent) < len(entries):
+            # Listings run newest first: after an article older than ``since``, every later page is older.
+            self._stat("listings/ended/since")
             return
         yield from self._next_listing_page(page, listing)
 
@@ -134,9 +138,11 @@ class NewspaperSpider(scrapy.Spider):
             slug = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
             yield self._listing_request(url, slug)
 
-    def _only_older_than_since(self, datetimes: list[str]) -> bool:
-        days = [day for day in (self._local_day(d) for d in datetimes) if day is not None]
-        return bool(days) and all(day < self.options.since for day in days)  # type: ignore[operator]
+    def _surely_before_since(self, listed: str | None) -> bool:
+        """A listing's date is a hint, not the record's date (old themes print local time as UTC):
+        skip a link only when it is more than a day older than ``since``."""
+        day = self._local_day(listed)
+        return bool(self.options.since and day and day < self.options.since - timedelta(days=1))
 
     # -- articles ---------------------------------------------------------------------------------
 
@@ -240,9 +246,9 @@ class NewspaperSpider(scrapy.Spider):
         content_type = (response.headers.get(b"Content-Type") or b"").split(b";")[0].strip().lower()
         return isinstance(response, TextResponse) and (content_type in HTML_TYPES or not content_type)
 
-    def _stat(self, key: str) -> None:
+    def _stat(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(key)
+        self.crawler.stats.inc_value(key, count)
 
     def _count(self, key: str, url: str) -> None:
         self._stat(key)
