@@ -7,10 +7,12 @@ SPIDER_MODULES = ["inquirer_crawler.spiders"]
 NEWSPIDER_MODULE = "inquirer_crawler.spiders"
 
 # --- identity & politeness ----------------------------------------------------------------
-# Set INQUIRER_CONTACT (an e-mail or URL) so site owners can reach whoever runs the crawler.
-INQUIRER_CONTACT = "https://github.com/inquirer-crawler"
-USER_AGENT = f"inquirer-crawler/0.1 (+{INQUIRER_CONTACT})"
+# Site owners must be able to reach whoever runs the crawler: set INQUIRER_CONTACT (a URL or
+# mailto:) with -s or in the environment; it fills {contact} (middlewares/user_agent.py).
+INQUIRER_CONTACT = "https://github.com/inquirer-crawler/inquirer-crawler"
+USER_AGENT = "inquirer-crawler/0.1 (+{contact})"
 ROBOTSTXT_OBEY = True
+ROBOTSTXT_USER_AGENT = "inquirer-crawler"
 CONCURRENT_REQUESTS = 4
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 1.0
@@ -63,6 +65,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retry, plus Retry-After (capped by RETRY_AFTER_MAX seconds).
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "inquirer_crawler.middlewares.retry_after.RetryAfterMiddleware": 550,
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "inquirer_crawler.middlewares.user_agent.ContactUserAgentMiddleware": 500,
 }
 RETRY_AFTER_MAX = 120
 
