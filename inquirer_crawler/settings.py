@@ -59,9 +59,9 @@ ITEM_PIPELINES = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
-    # Before robots.txt (100) and the real download, so a replay run never reaches the network,
-    # robots.txt included (it is answered from the mirror too).
-    "inquirer_crawler.replay.ReplayMiddleware": 50,
+    # Last before the download handler: robots.txt, retries and stats behave as in a live crawl,
+    # and every request (robots.txt included) is answered from the mirror, never the network.
+    "inquirer_crawler.replay.ReplayMiddleware": 950,
     # Scrapy's retry, plus Retry-After (capped by RETRY_AFTER_MAX seconds).
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "inquirer_crawler.middlewares.retry_after.RetryAfterMiddleware": 550,
@@ -73,14 +73,20 @@ RETRY_AFTER_MAX = 120
 # --- feed export ----------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = EXPORT_FIELDS  # key order of every line, for -O/-o too
-FEEDS = {
-    # One file per run, so cron keeps history without -o/-O juggling.
-    "output/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "store_empty": False},
-}
+# Without -o/-O, each run writes its own file (the crawl command adds it: Scrapy 2.19 would
+# merge a FEEDS default here with -O's feed and write both).
+INQUIRER_OUTPUT = "output/%(name)s/%(time)s.jsonl"
 LOG_LEVEL = "INFO"
 COMMANDS_MODULE = "inquirer_crawler.commands"
 
-EXTENSIONS = {"inquirer_crawler.extensions.summary.CrawlSummary": 500}
+EXTENSIONS = {
+    "inquirer_crawler.state.extension.RunState": 400,
+    "inquirer_crawler.extensions.summary.CrawlSummary": 500,
+}
+# Cron state (state/extension.py): the INQUIRER_STATE_PATH environment variable wins over this.
+INQUIRER_STATE_PATH = ".state/{spider}.sqlite"
+# Local files are written as <name>.part, fsync'd and renamed when complete (feeds.py).
+FEED_STORAGES = {"": "inquirer_crawler.feeds.AtomicFileFeedStorage", "file": "inquirer_crawler.feeds.AtomicFileFeedStorage"}
 # Listing pages followed per listing (home, each section): a bound instead of DEPTH_LIMIT,
 # which would cut a long previous/next chain.
 INQUIRER_MAX_LISTING_PAGES = 1000

@@ -48,8 +48,9 @@ class UrlPolicy:
             return urlunsplit((origin.scheme, origin.netloc, parts.path, parts.query, ""))
         return url
 
-    def decide(self, href: str | None, base: str) -> tuple[str | None, str]:
-        """(the URL to request, "ok") or (None, reason) for a link found on ``base``."""
+    def decide(self, href: str | None, base: str, page: bool = True) -> tuple[str | None, str]:
+        """(the URL to request, "ok") or (None, reason) for a link found on ``base``.
+        ``page=False`` for sitemaps and feeds: XML is what is wanted there."""
         if not href or not href.strip():
             return None, "empty"
         href = href.strip()
@@ -66,6 +67,8 @@ class UrlPolicy:
             return None, "url_too_long"
         if bare_host(parts.netloc) != self.host:
             return None, "offsite"
+        if not page:
+            return url, "ok"
         if _MEDIA.search(parts.path):
             return None, "media"
         if _NON_ARTICLE_PATH.search(parts.path) or _NON_ARTICLE_QUERY.search(parts.query):

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,9 +38,14 @@ def load_expectations() -> list[Expectation]:
 EXPECTATIONS = load_expectations()
 
 
-def run_crawl(*args: str, cwd: Path = REPO_ROOT, timeout: int = 180) -> subprocess.CompletedProcess[str]:
-    """``scrapy crawl …`` as a user runs it, in a subprocess."""
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+def run_crawl(
+    *args: str, cwd: Path = REPO_ROOT, timeout: int = 180, state: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``scrapy crawl …`` as a user runs it, in a subprocess. The cron state goes to ``state``,
+    or to a fresh temporary file, never to the repository's .state/."""
+    if state is None:
+        state = Path(tempfile.mkdtemp(prefix="inquirer-state-")) / "state.sqlite"
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(state)}
     return subprocess.run(
         [sys.executable, "-m", "scrapy.cmdline", "crawl", *args],
         cwd=cwd,

@@ -18,6 +18,7 @@ ON_OR_AFTER_24_JAN = {
 }
 ULLIEL_22_JAN = "/lacteur-francais-gaspard-ulliel-est-decede-a-lage-de-37-ans-des-suites-dun-accident-de-ski/"
 LISTINGS = {"/", "/category/internationales/", "/category/economie/", "/category/societe/", "/category/sciences/"}
+SITEMAPS = {"/wp-sitemap.xml", "/wp-sitemap-posts-post-1.xml"}  # listed in robots.txt
 
 
 def path_of(url: str) -> str:
@@ -27,20 +28,24 @@ def path_of(url: str) -> str:
 def test_since_exports_only_newer_articles_and_stops_listings_and_the_chain(tmp_path: Path) -> None:
     crawl = crawl_mirror(tmp_path, "inquirer", "-a", "since=2022-01-24")
     assert {path_of(r["url"]) for r in crawl.records} == ON_OR_AFTER_24_JAN
-    # Requests: robots.txt, the home page and four section listings (no page 2: each first page
-    # already reaches back before 24 January), the four newer articles, and 4108 — the previous
-    # of 4109, fetched to learn its date; its own previous is not followed.
-    assert sorted(crawl.requests) == sorted({"/robots.txt", *LISTINGS, *ON_OR_AFTER_24_JAN, ULLIEL_22_JAN})
+    # Requests: robots.txt and the sitemaps it names (entries modified before 24 January are not
+    # followed), the home page and four section listings (no page 2: each first page already reaches
+    # back before 24 January), the four newer articles, and 4108 — the previous of 4109, fetched to
+    # learn its date; its own previous is not followed.
+    assert sorted(crawl.requests) == sorted(
+        {"/robots.txt", *SITEMAPS, *LISTINGS, *ON_OR_AFTER_24_JAN, ULLIEL_22_JAN}
+    )
     assert "skipped 1 (before_since=1)" in crawl.summary()
 
 
 def test_max_articles_stops_the_crawl_after_n_exports(tmp_path: Path) -> None:
     crawl = crawl_mirror(tmp_path, "inquirer", "-a", "max_articles=3", "-s", "CONCURRENT_REQUESTS=1")
     assert len(crawl.records) == 3
-    article_requests = [p for p in crawl.requests if p != "/robots.txt" and not p.startswith("/category/") and p != "/"]
+    discovery = {"/robots.txt", "/", *SITEMAPS}
+    article_requests = [p for p in crawl.requests if p not in discovery and not p.startswith("/category/")]
     # One request at a time: at most one article was already on its way when the third was exported.
     assert 3 <= len(article_requests) <= 4, crawl.requests
-    assert len(crawl.requests) < 20  # a full crawl of the mirror makes 20
+    assert len(crawl.requests) < 22  # a full crawl of the mirror makes 22
     assert "finish reason max_articles" in crawl.summary()
 
 

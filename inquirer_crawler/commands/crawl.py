@@ -1,29 +1,74 @@
-"""``scrapy crawl``, plus a one-line error and exit status 2 for a wrong ``-a`` argument.
+"""``scrapy crawl`` for cron: arguments checked and the state locked before the engine starts,
+and an exit status that tells the truth.
 
-Scrapy would build the spider inside the engine and print a traceback (and still exit 0);
-a user running from cron needs the one line that says what was wrong.
+- a wrong ``-a`` argument: one line on stderr, exit 2 (Scrapy would print a traceback, exit 0);
+- another run holds the state's lock: one line, exit 75 (EX_TEMPFAIL: try again later);
+- the run failed (site silent, every article dropped, layout drift, output not written): one line
+  on stderr saying why, exit 1. A run with nothing new, or with some failed pages, exits 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
 
-from inquirer_crawler.spiders.newspaper import SpiderArgumentError
+from inquirer_crawler.spiders.arguments import CrawlOptions, SpiderArgumentError
+from inquirer_crawler.state.extension import state_path
+from inquirer_crawler.state.lock import RunLock, StateLocked
+
+EXIT_BAD_ARGUMENT = 2
+EXIT_LOCKED = 75
 
 
 class Command(ScrapyCrawlCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) == 1 and self.crawler_process is not None:
-            spider_class = self.crawler_process.spider_loader.load(args[0])
-            check = getattr(spider_class, "check_arguments", None)
-            if check is not None:
-                try:
-                    check(**opts.spargs)
-                except SpiderArgumentError as error:
-                    print(f"error: {error}", file=sys.stderr)
-                    self.exitcode = 2
-                    return
-        super().run(args, opts)
+        if len(args) != 1 or self.crawler_process is None:
+            super().run(args, opts)
+            return
+        spider_class: Any = self.crawler_process.spider_loader.load(args[0])
+        lock: RunLock | None = None
+        try:
+            if hasattr(spider_class, "check_arguments"):
+                spider_class.check_arguments(**opts.spargs)
+                options = CrawlOptions.parse(spider_class.bound_site, opts.spargs)
+                if options.state != "off":
+                    lock = RunLock(state_path(spider_class.name, self.settings.get("INQUIRER_STATE_PATH")))
+                    lock.acquire()
+        except SpiderArgumentError as error:
+            self._fail(EXIT_BAD_ARGUMENT, f"error: {error}")
+            return
+        except StateLocked as error:
+            self._fail(EXIT_LOCKED, f"error: {error}")
+            return
+        try:
+            self._crawl(args[0], opts)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _crawl(self, spider_name: str, opts: argparse.Namespace) -> None:
+        assert self.crawler_process is not None
+        if not self.settings.getdict("FEEDS"):
+            # One file per run, so cron keeps history without -o/-O juggling.
+            output = {self.settings["INQUIRER_OUTPUT"]: {"format": "jsonlines", "store_empty": False}}
+            self.settings.set("FEEDS", output, priority="cmdline")
+        crawler = self._create_crawler(spider_name)
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+            return
+        verdict = getattr(crawler, "inquirer_verdict", None)
+        if verdict is not None and verdict.status:
+            self._fail(verdict.status, f"error: run failed: {verdict.why}")
+
+    def _fail(self, status: int, message: str) -> None:
+        print(message, file=sys.stderr)
+        self.exitcode = status
+
+
+__all__ = ["Command", "UsageError"]

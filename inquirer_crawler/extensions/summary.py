@@ -21,7 +21,11 @@ GROUPS = (
 
 
 def summary_line(stats: dict[str, Any], reason: str) -> str:
-    parts = [f"exported {stats.get('item_scraped_count', 0)}"]
+    exported = (
+        f"exported {stats.get('item_scraped_count', 0)} (new {stats.get('articles/new', 0)},"
+        f" changed {stats.get('articles/changed', 0)}); unchanged {stats.get('articles/unchanged', 0)}"
+    )
+    parts = [exported]
     for label, prefix in GROUPS:
         counts = {k.removeprefix(prefix): v for k, v in sorted(stats.items()) if k.startswith(prefix)}
         total = sum(counts.values())

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from inquirer_crawler.sites import SiteConfig
 from inquirer_crawler.urls import clean_url, is_http_url
 
-KNOWN = ("urls", "replay", "start", "sections", "since", "max_articles")
+KNOWN = ("urls", "replay", "start", "sections", "since", "max_articles", "full", "state")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -32,6 +32,8 @@ class CrawlOptions:
     sections: tuple[str, ...] | None = None
     since: date | None = None
     max_articles: int | None = None
+    full: bool = False  # fetch everything, whatever the state says (still recording it)
+    state: str = "on"   # "off": no state file, no lock
 
     @classmethod
     def parse(cls, site: SiteConfig | None, arguments: dict[str, Any]) -> CrawlOptions:
@@ -45,6 +47,8 @@ class CrawlOptions:
             sections=_sections(arguments.get("sections"), site),
             since=_since(arguments.get("since")),
             max_articles=_max_articles(arguments.get("max_articles")),
+            full=_flag("full", arguments.get("full")),
+            state=_state(arguments.get("state")),
         )
         if not options.urls and not options.start and not (site and site.base_url):
             raise SpiderArgumentError("start: give the site's home page (-a start=https://site/) or article URLs (-a urls=…)")
@@ -111,3 +115,19 @@ def _max_articles(value: str | None) -> int | None:
     if number < 1:
         raise SpiderArgumentError(f"max_articles: {value!r} is not a whole number of at least 1")
     return number
+
+
+def _flag(name: str, value: str | None) -> bool:
+    if value in (None, "", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise SpiderArgumentError(f"{name}: {value!r} is not 1 or 0")
+
+
+def _state(value: str | None) -> str:
+    if value in (None, "", "on"):
+        return "on"
+    if value == "off":
+        return "off"
+    raise SpiderArgumentError(f"state: {value!r} is not 'on' or 'off'")

@@ -24,11 +24,14 @@ from twisted.python.failure import Failure
 
 from inquirer_crawler.items import ArticleItem
 from inquirer_crawler.pages import ArticlePage
+from inquirer_crawler.pages.changes import Entry, parse_feed, parse_rest_posts, parse_sitemap
 from inquirer_crawler.pages.dates import utc_now
 from inquirer_crawler.pages.listing import ListingPage
 from inquirer_crawler.sites import SiteConfig, bare_host, site_for_host
 from inquirer_crawler.spiders.arguments import CrawlOptions, SpiderArgumentError
 from inquirer_crawler.spiders.failures import failure_reason
+from inquirer_crawler.state.store import FINAL_FAILURES, StateStore
+from inquirer_crawler.urls import url_key
 from inquirer_crawler.urls_policy import UrlPolicy
 
 logger = logging.getLogger(__name__)
@@ -50,6 +53,8 @@ class NewspaperSpider(scrapy.Spider):
         self.exported = 0
         self.in_pipeline = 0  # items yielded and not yet exported or dropped (max_articles must not overshoot)
         self.listing_pages: dict[str, int] = {}
+        self.lastmods: dict[str, str] = {}  # state key -> modification date from a sitemap or the REST API
+        self.changed: set[str] = set()  # known articles that a change source says were modified
         if self.options.urls:
             self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.options.urls})
             return
@@ -70,6 +75,7 @@ class NewspaperSpider(scrapy.Spider):
         crawler.signals.connect(spider._on_exported, signal=signals.item_scraped)
         crawler.signals.connect(spider._on_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider._on_dropped, signal=signals.item_error)
+        crawler.signals.connect(spider._on_robots, signal=signals.robots_parsed)
         return spider
 
     # -- start --------------------------------------------------------------------------------
@@ -77,12 +83,21 @@ class NewspaperSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.options.urls:
             for url in self.options.urls:
-                yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error)
+                yield self._article_request(url)
             return
+        # What a killed or interrupted run discovered and did not export comes first.
+        for url in self.state.pending_urls() if self.state else []:
+            self._stat("articles/resumed")
+            yield self._article_request(self.policy.rebase(url))
         if self.options.sections is None:
             yield self._listing_request(self.start_url, "home")
         for slug in self.options.sections or self.site.sections:
             yield self._listing_request(f"{self.start_url}category/{slug}/", slug)
+
+    def _article_request(self, url: str) -> scrapy.Request:
+        if self.state is not None:
+            self.state.discover(self.state_key(url), url)
+        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error)
 
     def _listing_request(self, url: str, listing: str, probe: bool = False) -> scrapy.Request:
         meta = {"listing": listing, "probe": probe}
@@ -105,8 +120,10 @@ class NewspaperSpider(scrapy.Spider):
         recent = [url for url, when in entries.items() if not self._surely_before_since(when)]
         if len(recent) < len(entries):
             self._stat("links/skipped/before_since", len(entries) - len(recent))
-        for url in self._follow(recent, response.url):
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error)
+        followed = list(self._follow(recent, response.url))
+        unknown = [url for url in followed if not self._known_unchanged(url)]
+        for url in unknown:
+            yield self._article_request(url)
         if listing == "home" and self.options.sections is None and not self.site.sections:
             yield from self._discovered_sections(response)
         if not entries:
@@ -114,6 +131,10 @@ class NewspaperSpider(scrapy.Spider):
         if len(recent) < len(entries):
             # Listings run newest first: after an article older than ``since``, every later page is older.
             self._stat("listings/ended/since")
+            return
+        if followed and not unknown:
+            # Everything here was exported before and is unchanged: later pages are older still.
+            self._stat("listings/ended/known")
             return
         yield from self._next_listing_page(page, listing)
 
@@ -155,29 +176,38 @@ class NewspaperSpider(scrapy.Spider):
         page = ArticlePage(response.url, response.selector, site, fetched_at=utc_now())
         try:
             if not page.is_article():
+                self._settle(response.url, "failed", "not_article")
                 self._count("articles/dropped/not_article", response.url)
                 return
             item = page.to_item()
         except Exception:  # a page we do not control must never stop the crawl
             logger.exception("parse_error: %s", response.url)
+            self._settle(response.url, "failed", "parse_error")
             self._count("articles/dropped/parse_error", response.url)
             return
+        self._stat("articles/parsed")
+        request_key = self.state_key(response.url)
+        item.page_hints.update(request_url=response.url, request_key=request_key, lastmod=self.lastmods.get(request_key))
         if self.options.urls:
             yield from self._export(item)
             return
         too_old = self._before_since(item.published)
         if too_old:
+            self._settle(response.url, "skipped", "before_since")
             self._count("articles/skipped/before_since", response.url)
         elif self.options.sections and not self._in_sections(page):
+            self._settle(response.url, "skipped", "other_section")
             self._count("articles/skipped/other_section", response.url)
             return  # its neighbours belong to other sections too: do not walk that chain
         else:
             yield from self._export(item)
         neighbours = [item.next] if too_old else [item.previous, item.next]
-        yield from (
-            scrapy.Request(url, callback=self.parse_article, errback=self.on_error)
-            for url in self._follow([n["url"] for n in neighbours if n], response.url)
-        )
+        for url in self._follow([n["url"] for n in neighbours if n], response.url):
+            if self._known_unchanged(url):
+                # The chain is walked until the first article an earlier run exported.
+                self._stat("links/skipped/known")
+            else:
+                yield self._article_request(url)
 
     def _export(self, item: ArticleItem) -> Iterator[ArticleItem]:
         limit = self.options.max_articles
@@ -207,9 +237,9 @@ class NewspaperSpider(scrapy.Spider):
 
     # -- bookkeeping -------------------------------------------------------------------------------
 
-    def _follow(self, hrefs: list[str], base: str) -> Iterator[str]:
+    def _follow(self, hrefs: list[str], base: str, page: bool = True) -> Iterator[str]:
         for href in hrefs:
-            url, reason = self.policy.decide(href, base) if not self.options.urls else (None, "urls_mode")
+            url, reason = self.policy.decide(href, base, page) if not self.options.urls else (None, "urls_mode")
             if url:
                 yield url
             else:
@@ -227,6 +257,106 @@ class NewspaperSpider(scrapy.Spider):
         if isinstance(item, ArticleItem):
             self.in_pipeline -= 1
 
+    # -- state ---------------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> StateStore | None:
+        return getattr(self.crawler, "inquirer_state", None) if hasattr(self, "crawler") else None
+
+    def state_key(self, url: str) -> str:
+        """The state's name for a URL: the site's public host and the path, so that a mirror on
+        127.0.0.1 and the live site share one state."""
+        key = url_key(url)
+        host, _, path = key.partition("/")
+        host = host.split(":")[0]
+        if not self.options.urls and (host in self.policy.aliases or host == self.policy.host.split(":")[0]):
+            host = self.site.name
+        return f"{host}/{path}"
+
+    def _known_unchanged(self, url: str) -> bool:
+        if self.state is None or self.options.full:
+            return False
+        key = self.state_key(url)
+        return key not in self.changed and self.state.known(key) is not None
+
+    def _settle(self, url: str, state: str, reason: str) -> None:
+        if self.state is not None:
+            self.state.mark(self.state_key(url), url, state, reason)
+
+    # -- change sources: sitemaps, then the REST API, then the feed -----------------------------
+
+    def _on_robots(self, robotparser: Any, request: scrapy.Request, **_: Any) -> None:
+        """robots.txt is fetched once anyway: its Sitemap lines start the change discovery."""
+        if self.options.urls or self.state is None or self.options.full:
+            return
+        if urlsplit(request.url).netloc != urlsplit(self.start_url).netloc:
+            return
+        sitemaps = list(getattr(getattr(robotparser, "rp", None), "sitemaps", []) or [])
+        urls = [self.policy.rebase(u) for u in sitemaps] or [f"{self.start_url}wp-sitemap.xml"]
+        assert self.crawler.engine is not None
+        for url in dict.fromkeys(urls):
+            self.crawler.engine.crawl(self._change_request(url, self.parse_sitemap, fallback="sitemap_index"))
+
+    def _change_request(self, url: str, callback: Any, fallback: str | None = None) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback, errback=self.on_change_source_error,
+                              meta={"fallback": fallback, "change_source": True}, priority=10)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        document = parse_sitemap(response.body)
+        if not document.children and not document.entries:
+            yield from self._next_change_source(response.meta.get("fallback"))
+            return
+        since_last_run = self.state.last_successful_start() if self.state else None
+        for child in document.children:
+            # An index that dates its children lets us skip the ones untouched since the last run.
+            if since_last_run and child.lastmod and _instant(child.lastmod) <= _instant(since_last_run):
+                self._stat("sitemaps/skipped/unchanged")
+                continue
+            for url in self._follow([child.url], response.url, page=False):
+                yield self._change_request(url, self.parse_sitemap)
+        yield from self._changed_articles(document.entries, response.url)
+
+    def parse_rest(self, response: Response) -> Iterator[scrapy.Request]:
+        yield from self._changed_articles(parse_rest_posts(response.body), response.url)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        yield from self._changed_articles(parse_feed(response.body, response.url), response.url)
+
+    def on_change_source_error(self, failure: Failure) -> Iterator[scrapy.Request]:
+        request = failure.request  # type: ignore[attr-defined]
+        self._stat(f"change_sources/failed/{failure_reason(failure)}")
+        yield from self._next_change_source(request.meta.get("fallback"))
+
+    def _next_change_source(self, fallback: str | None) -> Iterator[scrapy.Request]:
+        """Each change source is used only when it answers; the next one is tried otherwise."""
+        if fallback == "sitemap_index":
+            yield self._change_request(f"{self.start_url}sitemap_index.xml", self.parse_sitemap, fallback="rest")
+        elif fallback == "rest":
+            since = self.state.last_successful_start() if self.state else None
+            query = f"&modified_after={since}" if since else ""
+            url = f"{self.start_url}wp-json/wp/v2/posts?per_page=100&_fields=link,modified_gmt{query}"
+            yield self._change_request(url, self.parse_rest, fallback="feed")
+        elif fallback == "feed":
+            yield self._change_request(f"{self.start_url}feed/", self.parse_feed)
+
+    def _changed_articles(self, entries: list[Entry], base: str) -> Iterator[scrapy.Request]:
+        for entry in entries:
+            if self._surely_before_since(entry.lastmod):
+                # Modified before ``since``, so published before it too.
+                self._stat("links/skipped/before_since")
+                continue
+            for url in self._follow([entry.url], base):
+                key = self.state_key(url)
+                if entry.lastmod:
+                    self.lastmods[key] = entry.lastmod
+                known = self.state.known(key) if self.state else None
+                if known is None:
+                    yield self._article_request(url)
+                elif entry.lastmod and _is_newer(entry.lastmod, known.lastmod or known.modified):
+                    self.changed.add(key)
+                    self._stat("articles/changed_by_lastmod")
+                    yield self._article_request(url)
+
     def site_for(self, url: str) -> SiteConfig:
         return getattr(self, "site", None) or site_for_host(urlsplit(url).netloc)
 
@@ -239,6 +369,9 @@ class NewspaperSpider(scrapy.Spider):
             self._stat(f"listings/ended/{reason}")
             logger.info("listing ends (%s): %s", reason, url)
             return
+        # 404/410 are final; a timeout or a 5xx stays pending for the next run.
+        if request is not None and request.callback == self.parse_article and reason in FINAL_FAILURES:
+            self._settle(url, "failed", reason)
         self._count(f"pages/failed/{reason}", url)
 
     @staticmethod
@@ -253,3 +386,18 @@ class NewspaperSpider(scrapy.Spider):
     def _count(self, key: str, url: str) -> None:
         self._stat(key)
         logger.warning("%s: %s", key.rsplit("/", 1)[-1], url)
+
+
+def _instant(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.strip())
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))
+
+
+def _is_newer(lastmod: str, than: str | None) -> bool:
+    """A sitemap date later than what the state knows; an unreadable date counts as a change."""
+    if not than:
+        return True
+    try:
+        return _instant(lastmod) > _instant(than)
+    except ValueError:
+        return True
