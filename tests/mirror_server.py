@@ -9,6 +9,7 @@ every request. Used by the end-to-end tests and the benchmark; it never listens 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,10 +24,19 @@ Route = Callable[[str], tuple[int, dict[str, str], bytes]]
 
 
 class MirrorServer:
-    def __init__(self, root: Path, host: str, routes: dict[str, Route] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        host: str,
+        routes: dict[str, Route] | None = None,
+        delay: float = 0.0,
+        on_request: Callable[[int], None] | None = None,
+    ) -> None:
         self.root = root
         self.host = host
         self.routes = routes or {}
+        self.delay = delay  # seconds before each answer: a slow site, to kill a crawl mid-way
+        self.on_request = on_request  # called with the number of requests so far
         self.requests: list[str] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -51,6 +61,11 @@ class MirrorServer:
     def answer(self, path: str) -> tuple[int, dict[str, str], bytes]:
         with self._lock:
             self.requests.append(path)
+            count = len(self.requests)
+        if self.on_request is not None:
+            self.on_request(count)
+        if self.delay:
+            time.sleep(self.delay)
         if route := self.routes.get(path.split("?")[0]):
             return route(path)
         file = mirror_path(self.root, f"https://{self.host}{path}")

@@ -187,7 +187,7 @@ class NewspaperSpider(scrapy.Spider):
             return
         self._stat("articles/parsed")
         request_key = self.state_key(response.url)
-        item.page_hints.update(request_url=response.url, request_key=request_key, lastmod=self.lastmods.get(request_key))
+        item.page_hints.update(request_url=response.url, request_key=request_key)
         if self.options.urls:
             yield from self._export(item)
             return
@@ -352,10 +352,12 @@ class NewspaperSpider(scrapy.Spider):
                 known = self.state.known(key) if self.state else None
                 if known is None:
                     yield self._article_request(url)
-                elif entry.lastmod and _is_newer(entry.lastmod, known.lastmod or known.modified):
+                elif entry.lastmod and _is_newer(entry.lastmod, known.last_change):
                     self.changed.add(key)
                     self._stat("articles/changed_by_lastmod")
                     yield self._article_request(url)
+                elif entry.lastmod and self.state is not None and known.lastmod != entry.lastmod:
+                    self.state.note_lastmod(key, entry.lastmod)
 
     def site_for(self, url: str) -> SiteConfig:
         return getattr(self, "site", None) or site_for_host(urlsplit(url).netloc)

@@ -146,7 +146,8 @@ class RunState:
                 "published": item.published,
                 "modified": item.modified,
                 "content_hash": content_hash(item),
-                "lastmod": item.page_hints.get("lastmod"),
+                # The sitemap may have been read after the page: take what is known now.
+                "lastmod": getattr(spider, "lastmods", {}).get(key),
             }
             self.store.stage(key, item.url, record)
             self._settle_request(spider, item, key)

@@ -67,9 +67,15 @@ def now_iso() -> str:
 class KnownArticle:
     key: str
     url: str
+    published: str | None
     modified: str | None
     lastmod: str | None
     content_hash: str | None
+
+    @property
+    def last_change(self) -> str | None:
+        """The latest date the state knows this article changed."""
+        return self.lastmod or self.modified or self.published
 
 
 class StateStore:
@@ -177,7 +183,8 @@ class StateStore:
 
     def known(self, key: str) -> KnownArticle | None:
         row = self.db.execute(
-            "SELECT key, url, modified, lastmod, content_hash FROM articles WHERE key = ? AND last_exported IS NOT NULL",
+            "SELECT key, url, published, modified, lastmod, content_hash FROM articles"
+            " WHERE key = ? AND last_exported IS NOT NULL",
             (key,),
         ).fetchone()
         return KnownArticle(*row) if row else None

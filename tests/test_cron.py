@@ -1,0 +1,170 @@
+"""Cron runs against a local copy of the mirror: request budgets, changed articles, the lock,
+and kill -9 at several points followed by a rerun."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FAST, REPO_ROOT, read_jsonl, run_crawl, validate_record
+from tests.mirror_server import MirrorServer
+from tests.site_edits import HOST, add_article, copy_mirror, correct_article
+
+ARTICLES = 12
+DISCOVERY = {"/robots.txt", "/wp-sitemap.xml", "/wp-sitemap-posts-post-1.xml", "/", "/category/internationales/",
+             "/category/economie/", "/category/societe/", "/category/sciences/"}
+
+
+def is_discovery(path: str) -> bool:
+    return path in DISCOVERY or path.startswith("/category/")
+
+
+class CronSite:
+    """A mirror copy on a local server, crawled repeatedly with one state and one output folder."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.root = copy_mirror(tmp_path)
+        self.state = tmp_path / "state" / "inquirer.sqlite"
+        self.output = tmp_path / "output"
+
+    def run(self, *args: str, delay: float = 0.0) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+        with MirrorServer(self.root, HOST, delay=delay) as server:
+            result = run_crawl(
+                "inquirer", "-a", f"start={server.url}", *FAST,
+                "-s", f"INQUIRER_OUTPUT={self.output}/%(name)s/%(time)s.jsonl", *args, state=self.state,
+            )
+            return result, list(server.requests)
+
+    def published(self) -> list[dict[str, object]]:
+        """Every record in every finished output file, in file order."""
+        records = []
+        for path in sorted(self.output.rglob("*.jsonl")):
+            for record in read_jsonl(path):
+                validate_record(record)
+                records.append(record)
+        return records
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> CronSite:
+    return CronSite(tmp_path)
+
+
+def test_second_run_with_nothing_new_fetches_no_article(site: CronSite) -> None:
+    first, _ = site.run()
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert len(site.published()) == ARTICLES
+    second, requests = site.run()
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert [p for p in requests if not is_discovery(p)] == []
+    assert len(requests) <= len(DISCOVERY)  # robots.txt, two sitemaps, home and four first listing pages
+    assert len(site.published()) == ARTICLES  # no new file, nothing exported twice
+    assert "exported 0 (new 0, changed 0)" in second.stderr
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_k_new_articles_cost_exactly_k_article_requests(site: CronSite, k: int) -> None:
+    site.run()
+    new_paths = {add_article(site.root, n) for n in range(1, k + 1)}
+    result, requests = site.run()
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(p for p in requests if not is_discovery(p)) == sorted(new_paths)
+    assert f"exported {k} (new {k}, changed 0)" in result.stderr
+    assert len(site.published()) == ARTICLES + k
+
+
+def test_m_changed_articles_are_refetched_and_exported_again(site: CronSite) -> None:
+    site.run()
+    changed = {
+        correct_article(site.root, "la-grece-autorise-lentree-avec-un-test-dantigene-rapide-valable-24-heures"),
+        correct_article(site.root, "burkina-faso-des-militaires-annoncent-avoir-pris-le-pouvoir-et-suspendu-la-constitution"),
+    }
+    result, requests = site.run()
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(p for p in requests if not is_discovery(p)) == sorted(changed)
+    assert "exported 2 (new 0, changed 2)" in result.stderr
+    latest = {r["url"].split(HOST, 1)[1]: r for r in site.published()[ARTICLES:]}
+    assert set(latest) == changed
+    for record in latest.values():
+        assert record["modified"] == "2022-02-01T09:00:00+00:00"
+        assert "Correction : ce paragraphe a été précisé." in record["body"]
+
+
+def test_full_run_fetches_everything_again_and_state_off_keeps_no_state(site: CronSite) -> None:
+    site.run()
+    result, requests = site.run("-a", "full=1")
+    assert result.returncode == 0
+    assert len([p for p in requests if not is_discovery(p)]) == ARTICLES
+    off, _ = site.run("-a", "state=off", "-s", f"INQUIRER_STATE_PATH={site.state}.unused")
+    assert off.returncode == 0 and not Path(f"{site.state}.unused").exists()
+
+
+def test_a_second_run_refuses_while_the_first_runs(site: CronSite) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(site.state)}
+    with MirrorServer(site.root, HOST, delay=0.5) as server:
+        first = subprocess.Popen(
+            [sys.executable, "-m", "scrapy.cmdline", "crawl", "inquirer", "-a", f"start={server.url}", *FAST,
+             "-s", f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl"],
+            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait_for(lambda: len(server.requests) >= 1)
+            started = time.monotonic()
+            second = run_crawl("inquirer", "-a", f"start={server.url}", state=site.state, timeout=60)
+            assert time.monotonic() - started < 15
+        finally:
+            first.kill()
+            first.wait()
+    assert second.returncode == 75
+    assert "another crawl is running with this state" in second.stderr
+
+
+@pytest.mark.parametrize("kill_after", [2, 9, 16])
+def test_kill_9_then_rerun_loses_and_duplicates_nothing(site: CronSite, kill_after: int) -> None:
+    """SIGKILL once the server has answered ``kill_after`` requests (early: listings; mid: some
+    articles exported in memory; late: most of the crawl done), then run again to the end."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(site.state)}
+    with MirrorServer(site.root, HOST, delay=0.05) as server:
+        crawl = subprocess.Popen(
+            [sys.executable, "-m", "scrapy.cmdline", "crawl", "inquirer", "-a", f"start={server.url}", *FAST,
+             "-s", "CONCURRENT_REQUESTS=2", "-s", f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl"],
+            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        _wait_for(lambda: len(server.requests) >= kill_after or crawl.poll() is not None)
+        crawl.send_signal(signal.SIGKILL)
+        crawl.wait()
+    assert crawl.returncode == -signal.SIGKILL, "the crawl ended before the kill point"
+    time.sleep(1.1)  # the rerun's output file is named after its start second
+    result, _ = site.run()
+    assert result.returncode == 0, result.stderr[-2000:]
+    urls = [r["url"] for r in site.published()]
+    assert len(urls) == ARTICLES and len(set(urls)) == ARTICLES
+    # A killed run's unfinished file never carries the .jsonl name a reader would trust.
+    for path in site.output.rglob("*"):
+        assert path.is_dir() or path.name.endswith((".jsonl", ".jsonl.part")), path
+
+
+def _wait_for(condition, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.01)
+
+
+def test_state_file_records_articles_and_runs(site: CronSite) -> None:
+    site.run()
+    import sqlite3
+
+    db = sqlite3.connect(site.state)
+    assert db.execute("SELECT COUNT(*) FROM articles WHERE last_exported IS NOT NULL").fetchone()[0] == ARTICLES
+    (counts,) = db.execute("SELECT counts FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    assert json.loads(counts)["new"] == ARTICLES
+    assert db.execute("SELECT COUNT(*) FROM urls WHERE state = 'pending'").fetchone()[0] == 0
