@@ -51,3 +51,26 @@ def test_local_server_crawl_exports_every_article_once_and_stays_on_site(tmp_pat
     assert max(counts.values()) == 1, counts.most_common(3)
     article_paths = {urlsplit(u).path for u in SITE_ARTICLES}
     assert article_paths <= set(counts)
+
+
+def test_generic_spider_crawls_another_sites_markup_with_no_registry_entry(tmp_path: Path) -> None:
+    """A mirror in guineenews.org's real markup (Newspaper 10.3.7 classic) under a host the registry
+    does not know: ``newspaper -a start=`` finds every article through the listing and the chain."""
+    from benchmarks.make_mirror import make_mirror
+    from inquirer_crawler.sites import SITES
+
+    host = "journal-exemple.test"
+    assert host not in SITES
+    info = make_mirror(tmp_path / "mirror", host, articles=6, per_page=4)
+    crawl = crawl_mirror(tmp_path, "newspaper", host=host, root=tmp_path / "mirror")
+    assert sorted(r["url"] for r in crawl.records) == sorted(info.article_urls)
+    assert {r["site"] for r in crawl.records} == {host}
+    assert all(r["language"] == "fr" and r["author"] == "Tokpanan Doré" for r in crawl.records)
+    counts = Counter(crawl.requests)
+    assert max(counts.values()) == 1
+    served = {"/" + str(p.relative_to(tmp_path / "mirror" / host)).removesuffix("index.html")
+              for p in (tmp_path / "mirror" / host).rglob("*") if p.is_file()}
+    # Not in this mirror: the change sources a cron run asks for, each once, each a 404.
+    change_sources = {"/wp-sitemap.xml", "/sitemap_index.xml", "/feed/"}
+    unserved = {p for p in counts if p not in served and not p.startswith("/wp-json/")}
+    assert unserved <= change_sources, unserved
