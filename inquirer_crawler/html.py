@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import lxml.html
-from lxml.etree import ParserError
+from lxml.etree import LxmlError, ParserError
 from lxml.html import HtmlElement
+from scrapy.exceptions import DropItem
 
 from inquirer_crawler.text import clean_text
 
@@ -41,3 +46,14 @@ def links_of(element: HtmlElement, base_url: str) -> list[tuple[str, str]]:
         if href and not href.startswith(("#", "javascript:", "mailto:")):
             found.append((href, element_text(anchor)))
     return found
+
+
+@contextmanager
+def unparsable_page_dropped(item: Any, stats: Any) -> Iterator[None]:
+    """A body no parser can walk (100k nested divs, broken trees) drops the page, never the crawl."""
+    try:
+        yield
+    except (RecursionError, ValueError, LxmlError) as error:
+        if stats is not None:
+            stats.inc_value("articles/dropped/parse_error")
+        raise DropItem(f"parse_error: {item.url} ({type(error).__name__})", log_level="WARNING") from None

@@ -40,9 +40,10 @@ def add_article(root: Path, number: int) -> str:
     html = html.replace("2022-01-26T20:30:00+00:00", f"2022-01-27T{8 + number:02d}:00:00+00:00")
     _page(root, slug).parent.mkdir(parents=True)
     _page(root, slug).write_text(html, "utf-8")
-    sitemap = _sitemap(root).read_text("utf-8")
-    entry = f"<url><loc>https://{HOST}/{slug}/</loc><lastmod>2022-01-27T{8 + number:02d}:00:00+00:00</lastmod></url>\n"
-    _sitemap(root).write_text(sitemap.replace("</urlset>", entry + "</urlset>"), "utf-8")
+    if _sitemap(root).exists():
+        sitemap = _sitemap(root).read_text("utf-8")
+        entry = f"<url><loc>https://{HOST}/{slug}/</loc><lastmod>2022-01-27T{8 + number:02d}:00:00+00:00</lastmod></url>\n"
+        _sitemap(root).write_text(sitemap.replace("</urlset>", entry + "</urlset>"), "utf-8")
     listing = root / HOST / "category" / "economie" / "index.html"
     text = listing.read_text("utf-8")
     module = f'<div class="td_module_10 td_module_wrap"><h3 class="entry-title td-module-title"><a href="https://{HOST}/{slug}/" rel="bookmark">{title}</a></h3></div>'
@@ -61,9 +62,10 @@ def correct_article(root: Path, slug: str, new_modified: str = "2022-02-01T09:00
         html = re.sub(r'(<meta property="article:published_time"[^>]*>)', rf"\1{modified}", html)
     html = html.replace("</p>", " Correction : ce paragraphe a été précisé.</p>", 1)
     page.write_text(html, "utf-8")
-    sitemap = _sitemap(root).read_text("utf-8")
-    sitemap = re.sub(
-        rf"(<loc>https://{HOST}/{re.escape(slug)}/</loc><lastmod>)[^<]*", rf"\g<1>{new_modified}", sitemap
-    )
-    _sitemap(root).write_text(sitemap, "utf-8")
+    if _sitemap(root).exists():
+        sitemap = _sitemap(root).read_text("utf-8")
+        sitemap = re.sub(
+            rf"(<loc>https://{HOST}/{re.escape(slug)}/</loc><lastmod>)[^<]*", rf"\g<1>{new_modified}", sitemap
+        )
+        _sitemap(root).write_text(sitemap, "utf-8")
     return f"/{slug}/"

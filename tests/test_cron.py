@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -168,3 +169,61 @@ def test_state_file_records_articles_and_runs(site: CronSite) -> None:
     (counts,) = db.execute("SELECT counts FROM runs ORDER BY id DESC LIMIT 1").fetchone()
     assert json.loads(counts)["new"] == ARTICLES
     assert db.execute("SELECT COUNT(*) FROM urls WHERE state = 'pending'").fetchone()[0] == 0
+
+
+def test_markup_drift_fails_the_run_with_one_line(site: CronSite) -> None:
+    """The site's theme changed: no h1, no og:title, no dates the crawler knows. Exit 1, and why."""
+    for page in (site.root / HOST).glob("*/index.html"):
+        html = page.read_text("utf-8")
+        html = re.sub(r"<h1\b[^>]*>.*?</h1>", "", html, flags=re.DOTALL)
+        html = re.sub(r'<meta property="og:title"[^>]*>|<title>.*?</title>', "", html, flags=re.DOTALL)
+        html = re.sub(r'<script type="application/ld\+json".*?</script>', "", html, flags=re.DOTALL)
+        page.write_text(html.replace("td-post-content", "new-theme-content").replace("tdb_single_content", "x"), "utf-8")
+    result, _ = site.run()
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "layout drift" in errors[0], result.stderr[-1500:]
+
+
+def _without_sitemaps(site: CronSite) -> None:
+    for name in ("wp-sitemap.xml", "wp-sitemap-posts-post-1.xml", "wp-sitemap-posts-page-1.xml"):
+        (site.root / HOST / name).unlink()
+    robots = site.root / HOST / "robots.txt"
+    robots.write_text(re.sub(r"(?m)^Sitemap:.*\n?", "", robots.read_text("utf-8")), "utf-8")
+
+
+def test_rest_api_finds_changed_articles_when_there_is_no_sitemap(site: CronSite) -> None:
+    _without_sitemaps(site)
+    site.run()
+    slug = "la-grece-autorise-lentree-avec-un-test-dantigene-rapide-valable-24-heures"
+    changed = correct_article(site.root, slug)
+    posts = json.dumps([{"link": f"https://{HOST}/{slug}/", "modified_gmt": "2022-02-01T09:00:00"}]).encode()
+    routes = {"/wp-json/wp/v2/posts": lambda path: (200, {"Content-Type": "application/json"}, posts)}
+    with MirrorServer(site.root, HOST, routes=routes) as server:
+        result = run_crawl("inquirer", "-a", f"start={server.url}", *FAST, "-s",
+                           f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl", state=site.state)
+        requests = list(server.requests)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rest = [p for p in requests if p.startswith("/wp-json/")]
+    assert len(rest) == 1 and "modified_after=" in rest[0]  # asked only for what changed since the last run
+    assert [p for p in requests if not is_discovery(p) and not p.startswith(("/wp-json/", "/sitemap_index.xml"))] == [
+        changed
+    ]
+    assert "exported 1 (new 0, changed 1)" in result.stderr
+
+
+def test_rss_feed_finds_new_articles_when_sitemap_and_rest_api_do_not_answer(site: CronSite) -> None:
+    _without_sitemaps(site)
+    site.run()
+    new = add_article(site.root, 1)
+    listing = site.root / HOST / "category" / "economie" / "index.html"
+    listing.write_text(listing.read_text("utf-8").replace(new, "/"), "utf-8")  # not on any listing: feed only
+    feed = (f'<?xml version="1.0"?><rss version="2.0"><channel><item><link>https://{HOST}{new}</link></item>'
+            f"</channel></rss>").encode()
+    routes = {"/feed/": lambda path: (200, {"Content-Type": "application/rss+xml"}, feed)}
+    with MirrorServer(site.root, HOST, routes=routes) as server:
+        result = run_crawl("inquirer", "-a", f"start={server.url}", *FAST, "-s",
+                           f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl", state=site.state)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "exported 1 (new 1, changed 0)" in result.stderr
+    assert site.published()[-1]["url"] == f"https://{HOST}{new}"

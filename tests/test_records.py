@@ -110,3 +110,9 @@ def test_body_images_with_captions(replay_records: dict[str, dict[str, Any]], ex
 def test_every_expectation_was_exported_once(replay_output: list[dict[str, Any]]) -> None:
     urls = [record["url"] for record in replay_output]
     assert sorted(urls) == sorted(e.data["fields"].get("url", e.url) for e in EXPECTATIONS)
+
+
+def test_output_is_utf8_without_escapes(replay_output: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> None:
+    raw = next(tmp_path_factory.getbasetemp().glob("replay*/out.jsonl")).read_bytes()
+    assert "é".encode() in raw and b"\\u00e9" not in raw
+    assert raw.endswith(b"\n") and raw.count(b"\n") == len(replay_output)

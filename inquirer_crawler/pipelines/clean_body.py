@@ -17,7 +17,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from scrapy.crawler import Crawler
 
-from inquirer_crawler.html import element_text, inner_html, parse_fragment
+from inquirer_crawler.html import element_text, inner_html, parse_fragment, unparsable_page_dropped
 from inquirer_crawler.items import ArticleItem, Image
 from inquirer_crawler.text import clean_text, strip_invisible, word_count
 from inquirer_crawler.urls import clean_url, is_http_url
@@ -228,5 +228,6 @@ class CleanBodyPipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem):
-            clean_body(item)
+            with unparsable_page_dropped(item, self.stats):
+                clean_body(item)
         return item

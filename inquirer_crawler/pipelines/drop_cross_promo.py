@@ -13,7 +13,7 @@ from typing import Any
 from lxml.html import HtmlElement
 from scrapy.crawler import Crawler
 
-from inquirer_crawler.html import element_text, inner_html, links_of, parse_fragment, remove
+from inquirer_crawler.html import element_text, inner_html, links_of, parse_fragment, remove, unparsable_page_dropped
 from inquirer_crawler.items import ArticleItem, Link
 from inquirer_crawler.sites import site_for_host
 from inquirer_crawler.sites.phrases import phrases_for
@@ -162,7 +162,8 @@ class DropCrossPromoPipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem):
-            drop_cross_promo(item)
+            with unparsable_page_dropped(item, self.stats):
+                drop_cross_promo(item)
             if self.stats is not None:
                 self.stats.inc_value("articles/junk_blocks_removed", item.page_hints.get("junk_removed", 0))
         return item
