@@ -31,8 +31,14 @@ def summary_line(stats: dict[str, Any], reason: str) -> str:
         total = sum(counts.values())
         detail = ", ".join(f"{k}={v}" for k, v in counts.items())
         parts.append(f"{label} {total}" + (f" ({detail})" if detail else ""))
-    # Responses, not downloader requests: replay answers before the downloader counts.
     parts.append(f"pages fetched {stats.get('response_received_count', 0)}")
+    if "urls/discovered" in stats:
+        parts.append(
+            "article urls: discovered {d} = exported {e} + failed {f} + skipped {s} + pending {p}".format(
+                d=stats["urls/discovered"], e=stats.get("urls/exported", 0), f=stats.get("urls/failed", 0),
+                s=stats.get("urls/skipped", 0), p=stats.get("urls/pending", 0),
+            )
+        )
     return f"crawl summary: {'; '.join(parts)}; finish reason {reason}"
 
 

@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 import scrapy
@@ -23,6 +23,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from inquirer_crawler.items import ArticleItem
+from inquirer_crawler.ledger import FAILED_REASONS, RunLedger
 from inquirer_crawler.pages import ArticlePage
 from inquirer_crawler.pages.changes import Entry, parse_feed, parse_rest_posts, parse_sitemap
 from inquirer_crawler.pages.dates import utc_now
@@ -37,6 +38,10 @@ from inquirer_crawler.urls_policy import UrlPolicy
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+# How a refused article link is settled in the run's ledger.
+REFUSED_AS = {"offsite": "failed", "bad_scheme": "failed", "userinfo": "failed", "url_too_long": "failed",
+              "non_public_ip": "failed", "media": "skipped", "not_article": "skipped"}
+LEDGER_REASON = {"not_article": "not_an_article_link"}
 
 __all__ = ["NewspaperSpider", "SpiderArgumentError"]
 
@@ -55,6 +60,7 @@ class NewspaperSpider(scrapy.Spider):
         self.listing_pages: dict[str, int] = {}
         self.lastmods: dict[str, str] = {}  # state key -> modification date from a sitemap or the REST API
         self.changed: set[str] = set()  # known articles that a change source says were modified
+        self.ledger = RunLedger()  # every article URL of this run and how it ended
         if self.options.urls:
             self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.options.urls})
             return
@@ -95,6 +101,7 @@ class NewspaperSpider(scrapy.Spider):
             yield self._listing_request(f"{self.start_url}category/{slug}/", slug)
 
     def _article_request(self, url: str) -> scrapy.Request:
+        self.ledger.discover(self.state_key(url))
         if self.state is not None:
             self.state.discover(self.state_key(url), url)
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error)
@@ -120,8 +127,8 @@ class NewspaperSpider(scrapy.Spider):
         recent = [url for url, when in entries.items() if not self._surely_before_since(when)]
         if len(recent) < len(entries):
             self._stat("links/skipped/before_since", len(entries) - len(recent))
-        followed = list(self._follow(recent, response.url))
-        unknown = [url for url in followed if not self._known_unchanged(url)]
+        followed = list(self._follow(recent, response.url, article=True))
+        unknown = [url for url in followed if not self._skip_known(url)]
         for url in unknown:
             yield self._article_request(url)
         if listing == "home" and self.options.sections is None and not self.site.sections:
@@ -169,6 +176,7 @@ class NewspaperSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem | scrapy.Request]:
         if not self._is_html(response):
+            self._settle(response.url, "failed", "non_html")
             self._count("pages/failed/non_html", response.url)
             return
         assert isinstance(response, TextResponse)
@@ -202,11 +210,9 @@ class NewspaperSpider(scrapy.Spider):
         else:
             yield from self._export(item)
         neighbours = [item.next] if too_old else [item.previous, item.next]
-        for url in self._follow([n["url"] for n in neighbours if n], response.url):
-            if self._known_unchanged(url):
-                # The chain is walked until the first article an earlier run exported.
-                self._stat("links/skipped/known")
-            else:
+        for url in self._follow([n["url"] for n in neighbours if n], response.url, article=True):
+            # The chain is walked until the first article an earlier run exported.
+            if not self._skip_known(url):
                 yield self._article_request(url)
 
     def _export(self, item: ArticleItem) -> Iterator[ArticleItem]:
@@ -237,25 +243,46 @@ class NewspaperSpider(scrapy.Spider):
 
     # -- bookkeeping -------------------------------------------------------------------------------
 
-    def _follow(self, hrefs: list[str], base: str, page: bool = True) -> Iterator[str]:
+    def _follow(self, hrefs: list[str], base: str, page: bool = True, article: bool = False) -> Iterator[str]:
+        """The links the URL policy lets through; an article link it refuses is settled with the reason."""
         for href in hrefs:
             url, reason = self.policy.decide(href, base, page) if not self.options.urls else (None, "urls_mode")
             if url:
                 yield url
-            else:
-                self._stat(f"links/skipped/{reason}")
+                continue
+            self._stat(f"links/skipped/{reason}")
+            if article and reason in REFUSED_AS:
+                key = self.state_key(_absolute(href, base))
+                if self.ledger.discover(key):
+                    self.ledger.settle(key, REFUSED_AS[reason], LEDGER_REASON.get(reason, reason))
+
+    def _skip_known(self, url: str) -> bool:
+        if not self._known_unchanged(url):
+            return False
+        key = self.state_key(url)
+        if self.ledger.discover(key):
+            self.ledger.settle(key, "skipped", "known_unchanged")
+        self._stat("links/skipped/known")
+        return True
 
     def _on_exported(self, item: Any) -> None:
         if isinstance(item, ArticleItem):
+            self.ledger.settle(item.page_hints.get("request_key") or self.state_key(item.url), "exported")
             self.exported += 1
             self.in_pipeline -= 1
             if self.options.max_articles is not None and self.exported >= self.options.max_articles:
                 assert self.crawler.engine is not None
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="max_articles"))
 
-    def _on_dropped(self, item: Any, **_: Any) -> None:
+    def _on_dropped(self, item: Any, exception: BaseException | None = None, **_: Any) -> None:
         if isinstance(item, ArticleItem):
             self.in_pipeline -= 1
+            reason = str(exception).split(":", 1)[0] if exception is not None else "error"
+            key = item.page_hints.get("request_key") or self.state_key(item.url)
+            if reason in ("duplicate", "unchanged"):
+                self.ledger.settle(key, "skipped", "duplicate_of" if reason == "duplicate" else reason)
+            else:
+                self.ledger.settle(key, "failed", reason if reason in FAILED_REASONS else "error")
 
     # -- state ---------------------------------------------------------------------------------------
 
@@ -279,8 +306,10 @@ class NewspaperSpider(scrapy.Spider):
         key = self.state_key(url)
         return key not in self.changed and self.state.known(key) is not None
 
-    def _settle(self, url: str, state: str, reason: str) -> None:
-        if self.state is not None:
+    def _settle(self, url: str, state: str, reason: str, persist: bool = True) -> None:
+        """An article URL's outcome, for this run's ledger and (``persist``) for the next runs."""
+        self.ledger.settle(self.state_key(url), state, reason)
+        if persist and self.state is not None:
             self.state.mark(self.state_key(url), url, state, reason)
 
     # -- change sources: sitemaps, then the REST API, then the feed -----------------------------
@@ -345,7 +374,7 @@ class NewspaperSpider(scrapy.Spider):
                 # Modified before ``since``, so published before it too.
                 self._stat("links/skipped/before_since")
                 continue
-            for url in self._follow([entry.url], base):
+            for url in self._follow([entry.url], base, article=True):
                 key = self.state_key(url)
                 if entry.lastmod:
                     self.lastmods[key] = entry.lastmod
@@ -371,9 +400,9 @@ class NewspaperSpider(scrapy.Spider):
             self._stat(f"listings/ended/{reason}")
             logger.info("listing ends (%s): %s", reason, url)
             return
-        # 404/410 are final; a timeout or a 5xx stays pending for the next run.
-        if request is not None and request.callback == self.parse_article and reason in FINAL_FAILURES:
-            self._settle(url, "failed", reason)
+        # 404/410 are final; a timeout or a 5xx fails this run but stays pending for the next one.
+        if request is not None and request.callback == self.parse_article:
+            self._settle(url, "failed", reason, persist=reason in FINAL_FAILURES)
         self._count(f"pages/failed/{reason}", url)
 
     @staticmethod
@@ -403,3 +432,10 @@ def _is_newer(lastmod: str, than: str | None) -> bool:
         return _instant(lastmod) > _instant(than)
     except ValueError:
         return True
+
+
+def _absolute(href: str, base: str) -> str:
+    try:
+        return urljoin(base, href.strip())
+    except ValueError:
+        return href

@@ -80,6 +80,15 @@ class RunState:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self.facts.finish_reason = reason
+        ledger = getattr(spider, "ledger", None)
+        if ledger is not None and self.crawler.stats is not None:
+            for name, value in ledger.counts().items():
+                self.crawler.stats.set_value(f"urls/{name}", value)
+            if not ledger.balanced():
+                self.facts.accounting_error = f"URL accounting does not balance: {ledger.counts()}"
+            if reason == "finished" and ledger.pending_keys():
+                # Requested, never answered, and the crawl thinks it finished: a silent drop somewhere.
+                logger.error("urls requested but never answered: %s", ledger.pending_keys()[:20])
 
     def engine_stopped(self) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}

@@ -30,6 +30,7 @@ class RunFacts:
     write_error: str | None = None
     finish_reason: str = "finished"
     site_refused: str | None = None  # e.g. robots.txt 5xx
+    accounting_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Verdict:
 def judge(facts: RunFacts, history: list[dict[str, Any]], max_missing_share: float = 0.5) -> Verdict:
     if facts.write_error:
         return Verdict(FAILED, f"the output could not be written: {facts.write_error}")
+    if facts.accounting_error:
+        return Verdict(FAILED, facts.accounting_error)
     if facts.site_refused:
         return Verdict(FAILED, facts.site_refused)
     if facts.finish_reason not in ("finished", "max_articles", "closespider_pagecount", "closespider_timeout"):
