@@ -16,6 +16,7 @@ from typing import IO, Any, Self
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
 from w3lib.url import file_uri_to_path
 
 
@@ -62,8 +63,13 @@ class AtomicFileFeedStorage:
     def fail(self, error: OSError) -> None:
         if self.error is None:
             self.error = error
-            if self.crawler is not None and self.crawler.stats is not None:
+            if self.crawler is None:
+                return
+            if self.crawler.stats is not None:
                 self.crawler.stats.set_value("feedexport/write_error", f"{self.path}: {error}")
+            # Crawling on would only fetch pages that cannot be written: stop now, loudly.
+            if self.crawler.engine is not None and self.crawler.engine.spider is not None:
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="feed_write_error"))
 
     def store(self, file: IO[bytes]) -> None:
         if self.error is not None:

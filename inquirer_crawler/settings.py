@@ -62,6 +62,13 @@ DOWNLOADER_MIDDLEWARES = {
     # Last before the download handler: robots.txt, retries and stats behave as in a live crawl,
     # and every request (robots.txt included) is answered from the mirror, never the network.
     "inquirer_crawler.replay.ReplayMiddleware": 950,
+    # robots.txt that answers 5xx/429 stops the host (RFC 9309), in place of Scrapy's own.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "inquirer_crawler.middlewares.robots.StrictRobotsTxtMiddleware": 100,
+    # After robots.txt: Crawl-delay and Retry-After holds per host.
+    "inquirer_crawler.middlewares.pacing.HostPacing": 110,
+    # No private, loopback or link-local address after DNS, but the start host.
+    "inquirer_crawler.middlewares.address_guard.PublicAddressGuard": 120,
     # Scrapy's retry, plus Retry-After (capped by RETRY_AFTER_MAX seconds).
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "inquirer_crawler.middlewares.retry_after.RetryAfterMiddleware": 550,
@@ -69,6 +76,9 @@ DOWNLOADER_MIDDLEWARES = {
     "inquirer_crawler.middlewares.user_agent.ContactUserAgentMiddleware": 500,
 }
 RETRY_AFTER_MAX = 120
+INQUIRER_MAX_CRAWL_DELAY = 30
+# Hosts allowed to resolve to private addresses besides the one named with -a start=.
+INQUIRER_ALLOWED_PRIVATE_HOSTS: list[str] = []
 
 # --- feed export ----------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"
@@ -90,3 +100,7 @@ FEED_STORAGES = {"": "inquirer_crawler.feeds.AtomicFileFeedStorage", "file": "in
 # Listing pages followed per listing (home, each section): a bound instead of DEPTH_LIMIT,
 # which would cut a long previous/next chain.
 INQUIRER_MAX_LISTING_PAGES = 1000
+# Article links read from one listing page, at most (a hostile page can hold 100,000).
+INQUIRER_MAX_OUTLINKS = 500
+# A per-run page budget: a runaway crawl ends cleanly (finish reason closespider_pagecount).
+CLOSESPIDER_PAGECOUNT = 20000

@@ -17,6 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
@@ -64,15 +65,10 @@ class RetryAfterMiddleware(RetryMiddleware):
         return self._retry(request, response_status_message(response.status)) or response
 
     def _hold_slot(self, request: Request, wait: float) -> None:
-        """Make the host's other requests wait too, by raising its download delay for a while."""
-        engine = self.crawler.engine
-        if engine is None:
-            return
-        downloader = engine.downloader
-        key = request.meta.get("download_slot") or downloader.get_slot_key(request)
-        slot = downloader.slots.get(key)
-        if slot is not None:
-            slot.delay = max(slot.delay, wait)
+        """Make the host's other requests wait too (pacing.HostPacing)."""
+        pacing = getattr(self.crawler, "inquirer_pacing", None)
+        if pacing is not None:
+            pacing.hold(urlparse_cached(request).netloc, wait)
 
     def _stat(self, key: str) -> None:
         if self.crawler.stats is not None:

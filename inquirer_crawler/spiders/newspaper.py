@@ -22,6 +22,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
+from inquirer_crawler.encoding import repaired
 from inquirer_crawler.items import ArticleItem
 from inquirer_crawler.ledger import FAILED_REASONS, RunLedger
 from inquirer_crawler.pages import ArticlePage
@@ -66,6 +67,8 @@ class NewspaperSpider(scrapy.Spider):
             return
         start = self.options.start or (self.bound_site.base_url if self.bound_site else "")
         self.start_url = start
+        # The user named this host: it may be a private address (a local mirror, a staging copy).
+        self.trusted_hosts = {urlsplit(start).hostname or ""}
         self.site = self.bound_site or site_for_host(urlsplit(start).netloc)
         self.policy = UrlPolicy(origin=start, aliases={*self.site.domains, bare_host(urlsplit(start).netloc)})
         self.allowed_domains = [urlsplit(start).hostname or ""]
@@ -117,6 +120,7 @@ class NewspaperSpider(scrapy.Spider):
             self._count("pages/failed/non_html", response.url)
             return
         assert isinstance(response, TextResponse)
+        response = self._readable(response)
         page = ListingPage(response.url, response.selector)
         if canonical_host := page.canonical_host():
             # A mirror's pages link to the public host: those links are the same site.
@@ -124,6 +128,11 @@ class NewspaperSpider(scrapy.Spider):
         listing = response.meta.get("listing", "home")
         entries = page.article_dates()
         self._stat("listings/pages")
+        cap = self.settings.getint("INQUIRER_MAX_OUTLINKS", 500)
+        if len(entries) > cap:
+            # A listing never holds thousands of articles: a hostile page does.
+            self._count("links/skipped/outlinks_truncated", response.url)
+            entries = dict(list(entries.items())[:cap])
         recent = [url for url, when in entries.items() if not self._surely_before_since(when)]
         if len(recent) < len(entries):
             self._stat("links/skipped/before_since", len(entries) - len(recent))
@@ -175,11 +184,13 @@ class NewspaperSpider(scrapy.Spider):
     # -- articles ---------------------------------------------------------------------------------
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem | scrapy.Request]:
-        if not self._is_html(response):
-            self._settle(response.url, "failed", "non_html")
-            self._count("pages/failed/non_html", response.url)
+        unusable = self._unusable(response)
+        if unusable:
+            self._settle(response.url, "failed", unusable, persist=unusable == "non_html")
+            self._count(f"pages/failed/{unusable}", response.url)
             return
         assert isinstance(response, TextResponse)
+        response = self._readable(response)
         site = self.site_for(response.url)
         page = ArticlePage(response.url, response.selector, site, fetched_at=utc_now())
         try:
@@ -404,6 +415,23 @@ class NewspaperSpider(scrapy.Spider):
         if request is not None and request.callback == self.parse_article:
             self._settle(url, "failed", reason, persist=reason in FINAL_FAILURES)
         self._count(f"pages/failed/{reason}", url)
+
+    def _unusable(self, response: Response) -> str | None:
+        """Why an article response cannot become a record, or None."""
+        if not self._is_html(response):
+            return "non_html"
+        if not response.body.strip():
+            return "empty_body"
+        # A compressed body cut short decodes without an error: a whole page ends with </html>.
+        if b"</html" not in response.body[-16384:].lower():
+            return "truncated_body"
+        return None
+
+    def _readable(self, response: TextResponse) -> TextResponse:
+        fixed, changed = repaired(response)
+        if changed:
+            self._stat("encoding/fallback_cp1252")
+        return fixed
 
     @staticmethod
     def _is_html(response: Response) -> bool:
