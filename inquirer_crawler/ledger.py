@@ -18,7 +18,7 @@ FAILED_REASONS = frozenset({
     "decompression_bomb", "non_html", "empty_body", "truncated_body", "robots_disallowed", "robots_unavailable",
     "retry_after_too_long", "non_public_ip", "offsite", "bad_scheme", "userinfo", "url_too_long", "not_article",
     "parse_error", "missing_title", "missing_body", "missing_published", "date_in_future", "date_implausible",
-    "redirect_loop", "ignored", "http_4xx", "http_5xx", "error",
+    "redirect_loop", "bad_redirect", "ignored", "http_4xx", "http_5xx", "error",
 })
 SKIPPED_REASONS = frozenset({
     "duplicate_of", "unchanged", "known_unchanged", "before_since", "other_section", "media", "not_an_article_link",
@@ -29,7 +29,11 @@ _REQUESTED = "requested"
 
 def http_reason(status: int) -> str:
     known = f"http_{status}"
-    return known if known in FAILED_REASONS else ("http_4xx" if status < 500 else "http_5xx")
+    if known in FAILED_REASONS:
+        return known
+    if status < 400:
+        return "bad_redirect"  # a redirect Scrapy refused to follow (file://, data:, ftp:, …)
+    return "http_4xx" if status < 500 else "http_5xx"
 
 
 @dataclass

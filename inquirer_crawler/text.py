@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from inquirer_crawler.encoding import fix_mojibake
+
 # Zero-width characters, bidi controls, soft hyphen, BOM and NUL: invisible, and able to
 # spoof or split words, so they never reach a text field.
 _INVISIBLE = dict.fromkeys(
@@ -16,9 +18,10 @@ _SPACES = re.compile(r"[\s\u00a0\u202f\u2007\u2028\u2029\u0085\u3000]+")
 
 
 def clean_text(value: str | None) -> str:
-    """NFC, no invisible characters, every run of whitespace (NBSP included) one space."""
+    """Mojibake repaired, NFC, no invisible characters, every run of whitespace (NBSP included) one space."""
     if not value:
         return ""
+    value, _ = fix_mojibake(value)  # first: "à" read as cp1252 ends in an NBSP the next steps would eat
     value = unicodedata.normalize("NFC", value).translate(_INVISIBLE)
     return _SPACES.sub(" ", value).strip()
 

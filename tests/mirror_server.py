@@ -8,6 +8,7 @@ every request. Used by the end-to-end tests and the benchmark; it never listens 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import Counter
@@ -21,6 +22,8 @@ from inquirer_crawler.replay import content_type, mirror_path
 
 # A special answer for one path: (status, headers, body).
 Route = Callable[[str], tuple[int, dict[str, str], bytes]]
+# A path answered by writing to the socket directly (lying Content-Length, slow drip, hang).
+RawRoute = Callable[[BaseHTTPRequestHandler], None]
 
 
 class MirrorServer:
@@ -31,7 +34,10 @@ class MirrorServer:
         routes: dict[str, Route] | None = None,
         delay: float = 0.0,
         on_request: Callable[[int], None] | None = None,
+        raw_routes: dict[str, RawRoute] | None = None,
     ) -> None:
+        self.raw_routes = raw_routes or {}
+        self.times: list[tuple[float, str]] = []  # (monotonic time, path) of each request
         self.root = root
         self.host = host
         self.routes = routes or {}
@@ -61,6 +67,7 @@ class MirrorServer:
     def answer(self, path: str) -> tuple[int, dict[str, str], bytes]:
         with self._lock:
             self.requests.append(path)
+            self.times.append((time.monotonic(), path))
             count = len(self.requests)
         if self.on_request is not None:
             self.on_request(count)
@@ -79,6 +86,13 @@ class MirrorServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                raw = server.raw_routes.get(self.path.split("?")[0])
+                if raw is not None:
+                    server.answer(self.path)  # counted like any request
+                    # The crawler may give up on a hostile answer mid-way, as it should.
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                        raw(self)
+                    return
                 status, headers, body = server.answer(self.path)
                 try:
                     self.send_response(status)

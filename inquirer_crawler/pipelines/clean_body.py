@@ -17,6 +17,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from scrapy.crawler import Crawler
 
+from inquirer_crawler.encoding import fix_mojibake
 from inquirer_crawler.html import element_text, inner_html, parse_fragment, unparsable_page_dropped
 from inquirer_crawler.items import ArticleItem, Image
 from inquirer_crawler.text import clean_text, strip_invisible, word_count
@@ -197,7 +198,7 @@ def clean_body(item: ArticleItem) -> ArticleItem:
     _absolutise_links(root, base_url)
     blocks = _Flattener(base_url).run(root)
     flat = "".join(lxml.html.tostring(b, encoding="unicode") for b in blocks)
-    clean_root = parse_fragment(strip_invisible(sanitise(flat)))
+    clean_root = parse_fragment(strip_invisible(fix_mojibake(sanitise(flat))[0]))
     for block in list(clean_root):
         if block.tag != "figure" and not element_text(block):
             clean_root.remove(block)  # empty paragraphs (spacer divs, &nbsp; lines)

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 
-from inquirer_crawler.encoding import fix_mojibake
 from inquirer_crawler.items import ArticleItem, Link
 from inquirer_crawler.pages.dates import parse_iso, to_iso
 from inquirer_crawler.sites import bare_host, site_for_host
@@ -29,9 +28,7 @@ def normalize(item: ArticleItem) -> ArticleItem:
     item.site = bare_host(urlsplit(item.url).netloc)
     tz = site_for_host(item.page_hints.get("site") or item.site).timezone
     for name in _TEXT_FIELDS:
-        setattr(item, name, clean_text_or_none(fix_mojibake(getattr(item, name) or "")[0]))
-    item.body_html, _ = fix_mojibake(item.body_html)
-    item.body, _ = fix_mojibake(item.body)
+        setattr(item, name, clean_text_or_none(getattr(item, name)))
     item.categories = list(dict.fromkeys(t for t in map(clean_text, item.categories) if t))
     item.tags = list(dict.fromkeys(t for t in map(clean_text, item.tags) if t))
     item.language = (clean_text(item.language).lower().replace("_", "-").split("-")[0]) or None

@@ -30,7 +30,7 @@ def bare_host(host: str) -> str:
 
 
 def default_site(host: str) -> SiteConfig:
-    return SiteConfig(domains=(bare_host(host),))
+    return SiteConfig(domains=(bare_host(host).split(":")[0],))
 
 
 def site_for_host(host: str) -> SiteConfig:

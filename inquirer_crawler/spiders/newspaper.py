@@ -85,6 +85,7 @@ class NewspaperSpider(scrapy.Spider):
         crawler.signals.connect(spider._on_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider._on_dropped, signal=signals.item_error)
         crawler.signals.connect(spider._on_robots, signal=signals.robots_parsed)
+        crawler.signals.connect(spider._on_request_dropped, signal=signals.request_dropped)
         return spider
 
     # -- start --------------------------------------------------------------------------------
@@ -275,6 +276,14 @@ class NewspaperSpider(scrapy.Spider):
             self.ledger.settle(key, "skipped", "known_unchanged")
         self._stat("links/skipped/known")
         return True
+
+    def _on_request_dropped(self, request: scrapy.Request, **_: Any) -> None:
+        """The scheduler drops a request whose fingerprint it has seen: harmless for a link found
+        twice, a loop for a redirect that comes back (A -> B -> A), which no errback would report."""
+        first = (request.meta.get("redirect_urls") or [None])[0]
+        if first is not None and request.callback == self.parse_article:
+            self._settle(first, "failed", "redirect_loop", persist=False)
+            self._count("pages/failed/redirect_loop", first)
 
     def _on_exported(self, item: Any) -> None:
         if isinstance(item, ArticleItem):

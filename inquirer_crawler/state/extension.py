@@ -81,6 +81,8 @@ class RunState:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self.facts.finish_reason = reason
         ledger = getattr(spider, "ledger", None)
+        if ledger is not None and self.store is not None:
+            self.store.record_ledger(ledger.states)
         if ledger is not None and self.crawler.stats is not None:
             for name, value in ledger.counts().items():
                 self.crawler.stats.set_value(f"urls/{name}", value)

@@ -42,6 +42,13 @@ CREATE TABLE IF NOT EXISTS urls (
     record  TEXT,                     -- staged: the article fields the state keeps once published
     updated TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS run_urls (     -- each run's account of its article URLs (ledger.py)
+    run_id  INTEGER NOT NULL,
+    key     TEXT NOT NULL,
+    state   TEXT NOT NULL,
+    reason  TEXT,
+    PRIMARY KEY (run_id, key)
+);
 CREATE TABLE IF NOT EXISTS runs (
     id           INTEGER PRIMARY KEY,
     spider       TEXT NOT NULL,
@@ -113,6 +120,14 @@ class StateStore:
             "UPDATE runs SET ended = ?, exit_status = ?, reason = ?, counts = ? WHERE id = ?",
             (now_iso(), exit_status, reason, json.dumps(counts, sort_keys=True), self.run_id),
         )
+
+    def record_ledger(self, states: dict[str, tuple[str, str | None]]) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO run_urls (run_id, key, state, reason) VALUES (?, ?, ?, ?)",
+                [(self.run_id, key, "pending" if state == "requested" else state, reason)
+                 for key, (state, reason) in states.items()],
+            )
 
     def last_successful_start(self) -> str | None:
         row = self.db.execute(
