@@ -83,6 +83,7 @@ INQUIRER_ALLOWED_PRIVATE_HOSTS: list[str] = []
 # --- feed export ----------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = EXPORT_FIELDS  # key order of every line, for -O/-o too
+FEED_STORE_EMPTY = False  # a run with nothing new writes no file
 # Without -o/-O, each run writes its own file (the crawl command adds it: Scrapy 2.19 would
 # merge a FEEDS default here with -O's feed and write both).
 INQUIRER_OUTPUT = "output/%(name)s/%(time)s.jsonl"

@@ -9,6 +9,7 @@ every request. Used by the end-to-end tests and the benchmark; it never listens 
 from __future__ import annotations
 
 import contextlib
+import ssl
 import threading
 import time
 from collections import Counter
@@ -35,8 +36,10 @@ class MirrorServer:
         delay: float = 0.0,
         on_request: Callable[[int], None] | None = None,
         raw_routes: dict[str, RawRoute] | None = None,
+        tls: tuple[Path, Path] | None = None,
     ) -> None:
         self.raw_routes = raw_routes or {}
+        self.headers_seen: list[dict[str, str]] = []  # request headers, to prove what was never sent
         self.times: list[tuple[float, str]] = []  # (monotonic time, path) of each request
         self.root = root
         self.host = host
@@ -46,11 +49,17 @@ class MirrorServer:
         self.requests: list[str] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.scheme = "http"
+        if tls is not None:  # (certificate, key): HTTPS with that certificate
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+            self.scheme = "https"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+        return f"{self.scheme}://127.0.0.1:{self._server.server_address[1]}/"
 
     def counts(self) -> Counter[str]:
         with self._lock:
@@ -86,6 +95,7 @@ class MirrorServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                server.headers_seen.append(dict(self.headers.items()))
                 raw = server.raw_routes.get(self.path.split("?")[0])
                 if raw is not None:
                     server.answer(self.path)  # counted like any request

@@ -1,23 +1,30 @@
-"""Keep a long crawl's memory flat: collect the cyclic garbage of parsed pages every N responses.
+"""Keep a long crawl's memory flat: free each parsed page as soon as its callback is done.
 
 Why this is needed: a TextResponse caches its Selector (``response._cached_selector``) and Scrapy's
 Selector keeps a reference back to its response (``selector.response``). Each parsed page is
 therefore a reference cycle, freed only by Python's cyclic garbage collector, and that cycle holds
-the page's lxml tree (~10 x the HTML: ~2.5 MB for a 250 KB tagDiv page). The tree lives in C
-memory that the collector does not see, so nothing hurries it: the cycles survive the young
+the page's lxml tree (several times the HTML: ~2 MB for a 175 KB tagDiv page). The tree lives in C
+memory that the collector does not count, so nothing hurries it: the cycles survive the young
 generations and wait for a full (generation 2) collection, which CPython runs only when the
 objects created since the last one exceed a quarter of all long-lived objects. A crawler's heap
 holds hundreds of thousands of long-lived objects (Scrapy, Twisted, lxml, dateparser), so dozens
-of trees pile up between two full collections: measured peak RSS 300-400 MB on a 2,000-article
-crawl, where a collection every 25 responses keeps it near 150 MB (BENCHMARKS.md).
+of trees pile up between two full collections (BENCHMARKS.md, part 3: ~225 MB peak on a
+2,000-article crawl as configured, ~125 MB with either class below).
 
-What it does: ``gc.freeze()`` once the spider is open (the start-up objects, which live as long
-as the process, go to the permanent generation, so later full collections do not walk them), then
-``gc.collect()`` after every ``INQUIRER_GC_EVERY`` responses (default 25; 0 turns the extension
-off). A full collection then costs ~1-3 ms, i.e. ~0.1 ms per response at N=25.
+Two ways out, use one (BENCHMARKS.md measures both):
 
-Enable it in settings.py::
+- ``ReleaseSelectors`` (spider middleware, preferred): when a callback has yielded its last
+  request or item, it drops ``response._cached_selector``; the cycle is broken and reference
+  counting frees the tree at once. Costs nothing per page. A callback that raises, or a
+  component that keeps a response, leaves the cycle to the collector as before.
+- ``CollectGarbage`` (extension): ``gc.collect()`` every ``INQUIRER_GC_EVERY`` responses (default
+  25; 0 turns it off), after ``gc.freeze()`` of the start-up objects. Measured: ~9-12 ms per full
+  collection on this crawler's heap, i.e. ~0.4 ms per response at N=25 (1-1.5 % of the crawl's CPU).
 
+Enable in settings.py::
+
+    SPIDER_MIDDLEWARES = {"inquirer_crawler.extensions.memory.ReleaseSelectors": 50}
+    # or
     EXTENSIONS = {..., "inquirer_crawler.extensions.memory.CollectGarbage": 600}
     INQUIRER_GC_EVERY = 25
 """
@@ -27,16 +34,44 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections.abc import AsyncIterator, Iterable
 from typing import Any, Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
 
 
+def release_selector(response: Response | None) -> None:
+    """Break the response <-> Selector cycle; ``response.selector`` parses again if ever asked."""
+    if response is not None and getattr(response, "_cached_selector", None) is not None:
+        response._cached_selector = None  # type: ignore[attr-defined]
+
+
+class ReleaseSelectors:
+    """Spider middleware: the response's Selector is dropped once its callback's output is exhausted.
+    Put it outermost (a low order, e.g. 50) so that every other middleware has finished with it."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls()
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterable[Any]:
+        yield from result
+        release_selector(response)
+
+    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for output in result:
+            yield output
+        release_selector(response)
+
+
 class CollectGarbage:
+    """Extension: a full garbage collection every INQUIRER_GC_EVERY responses."""
+
     def __init__(self, crawler: Crawler, every: int) -> None:
         self.crawler = crawler
         self.every = every
@@ -55,11 +90,12 @@ class CollectGarbage:
         return cls(crawler, every)
 
     def spider_opened(self, spider: Any) -> None:
+        # Start-up objects live as long as the process: out of every later collection's way.
         gc.collect()
         gc.freeze()
 
     def response_received(self, **_: Any) -> None:
-        # Runs before the callback of this response: what it frees are the pages already parsed.
+        # Runs before this response's callback: what it frees are the pages already parsed.
         self.responses += 1
         if self.responses % self.every == 0:
             began = time.process_time()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable
 from typing import Self
 
 from scrapy import Request
@@ -24,8 +25,17 @@ def is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def _resolve(host: str, port: int) -> list[str]:
-    return sorted({info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)})
+def resolve(host: str, port: int = 443) -> list[str]:
+    return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)})
+
+
+def refused_address(host: str, resolver: Callable[[str], list[str]] = resolve) -> str | None:
+    """The first non-public address ``host`` stands for, or None when every address is public."""
+    try:
+        addresses = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        addresses = resolver(host)
+    return next((address for address in addresses if not is_public(address)), None)
 
 
 class PublicAddressGuard:
@@ -52,14 +62,10 @@ class PublicAddressGuard:
             return
         if host not in self.verdicts:
             try:
-                ipaddress.ip_address(host)
-                addresses = [host]
-            except ValueError:
-                try:
-                    addresses = await maybe_deferred_to_future(deferToThread(_resolve, host, parts.port or 443))
-                except OSError:
-                    return  # let the download fail with its own DNS error
-            self.verdicts[host] = next((a for a in addresses if not is_public(a)), None)
+                # getaddrinfo blocks: in a thread, once per host.
+                self.verdicts[host] = await maybe_deferred_to_future(deferToThread(refused_address, host))
+            except OSError:
+                return  # let the download fail with its own DNS error
         refused = self.verdicts[host]
         if refused is not None:
             if self.crawler.stats is not None:

@@ -127,9 +127,9 @@ class NewspaperSpider(scrapy.Spider):
             # A mirror's pages link to the public host: those links are the same site.
             self.policy.aliases.add(bare_host(canonical_host))
         listing = response.meta.get("listing", "home")
-        entries = page.article_dates()
-        self._stat("listings/pages")
         cap = self.settings.getint("INQUIRER_MAX_OUTLINKS", 500)
+        entries = page.article_dates(limit=cap)
+        self._stat("listings/pages")
         if len(entries) > cap:
             # A listing never holds thousands of articles: a hostile page does.
             self._count("links/skipped/outlinks_truncated", response.url)
