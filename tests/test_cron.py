@@ -41,7 +41,8 @@ class CronSite:
                 "inquirer", "-a", f"start={server.url}", *FAST,
                 "-s", f"INQUIRER_OUTPUT={self.output}/%(name)s/%(time)s.jsonl", *args, state=self.state,
             )
-            return result, list(server.requests)
+        assert "Traceback" not in result.stderr, result.stderr[result.stderr.index("Traceback") :][:3000]
+        return result, list(server.requests)
 
     def published(self) -> list[dict[str, object]]:
         """Every record in every finished output file, in file order."""

@@ -199,3 +199,13 @@ def test_pipelines_run_in_data_flow_order() -> None:
         "ValidatePipeline",
         "DedupePipeline",
     ]
+
+
+def test_a_wire_story_republished_under_another_url_is_kept_twice() -> None:
+    """Catalogue row 33: same text, different canonical URL. Two articles of the site (the wire copy
+    and its republication) are two records; dedupe is by canonical URL and post id, not by text."""
+    crawler, pipelines = build_pipelines()
+    first = run_pipelines(item(KEPT, post_id=7), pipelines)
+    second = run_pipelines(item(KEPT, url="https://theinquirer.fr/la-meme-depeche/", post_id=8), pipelines)
+    assert first.body == second.body and first.url != second.url
+    assert crawler.stats.get_value("articles/dropped/duplicate") is None

@@ -96,9 +96,9 @@ class NewspaperSpider(scrapy.Spider):
                 yield self._article_request(url)
             return
         # What a killed or interrupted run discovered and did not export comes first.
-        for url in self.state.pending_urls() if self.state else []:
+        for key, url in self.state.pending() if self.state else []:
             self._stat("articles/resumed")
-            yield self._article_request(self.policy.rebase(url))
+            yield self._article_request(self._resume_url(key, url))
         if self.options.sections is None:
             yield self._listing_request(self.start_url, "home")
         for slug in self.options.sections or self.site.sections:
@@ -319,6 +319,14 @@ class NewspaperSpider(scrapy.Spider):
         if not self.options.urls and (host in self.policy.aliases or host == self.policy.host.split(":")[0]):
             host = self.site.name
         return f"{host}/{path}"
+
+    def _resume_url(self, key: str, url: str) -> str:
+        """A pending URL of an earlier run, on this run's origin: the mirror may have moved port."""
+        host, _, path = key.partition("/")
+        if host != self.site.name:
+            return self.policy.rebase(url)
+        slash = "/" if path and "?" not in path and urlsplit(url).path.endswith("/") else ""
+        return self.start_url + path + slash
 
     def _known_unchanged(self, url: str) -> bool:
         if self.state is None or self.options.full:

@@ -188,6 +188,10 @@ class StateStore:
     def pending_urls(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT url FROM urls WHERE state = 'pending' ORDER BY updated, key")]
 
+    def pending(self) -> list[tuple[str, str]]:
+        """(key, URL as last requested) of what earlier runs discovered and did not finish."""
+        return list(self.db.execute("SELECT key, url FROM urls WHERE state = 'pending' ORDER BY updated, key"))
+
     def ledger_counts(self, run_id: int | None = None) -> dict[str, int]:
         rows = self.db.execute(
             "SELECT state, COUNT(*) FROM urls WHERE run_id = ? GROUP BY state", (run_id or self.run_id,)
