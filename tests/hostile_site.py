@@ -22,7 +22,7 @@ TEMPLATE = FIXTURES / "theinquirer.fr" / "la-fed-ouvre-la-voie-a-une-hausse-de-s
 TEMPLATE_URL = "https://theinquirer.fr/la-fed-ouvre-la-voie-a-une-hausse-de-ses-taux-des-le-mois-de-mars/"
 TEMPLATE_TITLE = "La Fed ouvre la voie à une hausse de ses taux dès le mois de mars"
 PUBLISHED = "2022-01-26T20:30:00+00:00"
-MAX_SIZE = 1024 * 1024  # DOWNLOAD_MAXSIZE of the sweep
+MAX_SIZE = 2 * 1024 * 1024  # DOWNLOAD_MAXSIZE of the sweep (the 100k-div page is 1.1 MB)
 
 
 _PREVIOUS = (
