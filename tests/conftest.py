@@ -79,6 +79,7 @@ def replay_output(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, An
     urls = ",".join(e.url for e in EXPECTATIONS)
     result = run_crawl("newspaper", "-a", "replay=fixtures", "-a", f"urls={urls}", "-O", str(out))
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
     return read_jsonl(out)
 
 
@@ -132,6 +133,7 @@ def crawl_mirror(tmp_path: Path, spider: str, *args: str, host: str = "theinquir
         result = run_crawl(spider, "-a", f"start={server.url}", "-O", str(out), *FAST, *args)
         requests = list(server.requests)
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr, result.stderr[result.stderr.index("Traceback") :][:3000]
     records = read_jsonl(out) if out.exists() else []
     for record in records:
         validate_record(record)
