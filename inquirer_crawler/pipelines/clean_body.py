@@ -15,11 +15,11 @@ import lxml.html
 import nh3
 from lxml import etree
 from lxml.html import HtmlElement
-from scrapy.crawler import Crawler
 
 from inquirer_crawler.encoding import fix_mojibake
 from inquirer_crawler.html import element_text, inner_html, parse_fragment, unparsable_page_dropped
 from inquirer_crawler.items import ArticleItem, Image
+from inquirer_crawler.pipelines.base import CrawlerPipeline
 from inquirer_crawler.text import clean_text, strip_invisible, word_count
 from inquirer_crawler.urls import clean_url, is_http_url
 
@@ -219,14 +219,7 @@ def _images(root: HtmlElement) -> list[Image]:
     return images
 
 
-class CleanBodyPipeline:
-    def __init__(self, crawler: Crawler) -> None:
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CleanBodyPipeline:
-        return cls(crawler)
-
+class CleanBodyPipeline(CrawlerPipeline):
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem):
             with unparsable_page_dropped(item, self.stats):

@@ -13,19 +13,15 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from inquirer_crawler.items import ArticleItem
+from inquirer_crawler.pipelines.base import CrawlerPipeline
 from inquirer_crawler.state.extension import content_hash
 from inquirer_crawler.urls import url_key
 
 
-class DedupePipeline:
+class DedupePipeline(CrawlerPipeline):
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.stats = crawler.stats
+        super().__init__(crawler)
         self.seen: set[str] = set()
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
-        return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):

@@ -11,10 +11,10 @@ import re
 from typing import Any
 
 from lxml.html import HtmlElement
-from scrapy.crawler import Crawler
 
 from inquirer_crawler.html import element_text, inner_html, links_of, parse_fragment, remove, unparsable_page_dropped
 from inquirer_crawler.items import ArticleItem, Link
+from inquirer_crawler.pipelines.base import CrawlerPipeline
 from inquirer_crawler.sites import site_for_host
 from inquirer_crawler.sites.phrases import phrases_for
 from inquirer_crawler.text import clean_text
@@ -152,14 +152,7 @@ def _is_link_list(element: HtmlElement) -> bool:
     return bool(text) and _squeeze(text) == _squeeze(link_text)
 
 
-class DropCrossPromoPipeline:
-    def __init__(self, crawler: Crawler) -> None:
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> DropCrossPromoPipeline:
-        return cls(crawler)
-
+class DropCrossPromoPipeline(CrawlerPipeline):
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem):
             with unparsable_page_dropped(item, self.stats):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy.crawler import Crawler
-
 from inquirer_crawler.items import ArticleItem, Link
 from inquirer_crawler.pages.dates import parse_iso, to_iso
+from inquirer_crawler.pipelines.base import CrawlerPipeline
 from inquirer_crawler.sites import bare_host, site_for_host
 from inquirer_crawler.text import clean_text, clean_text_or_none
 from inquirer_crawler.urls import clean_url
@@ -45,13 +44,6 @@ def normalize(item: ArticleItem) -> ArticleItem:
     return item
 
 
-class NormalizePipeline:
-    def __init__(self, crawler: Crawler) -> None:
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
-        return cls(crawler)
-
+class NormalizePipeline(CrawlerPipeline):
     def process_item(self, item: Any) -> Any:
         return normalize(item) if isinstance(item, ArticleItem) else item

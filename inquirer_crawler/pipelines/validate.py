@@ -6,10 +6,10 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from inquirer_crawler.items import ArticleItem
+from inquirer_crawler.pipelines.base import CrawlerPipeline
 
 logger = logging.getLogger(__name__)
 
@@ -33,14 +33,7 @@ def drop_reason(item: ArticleItem) -> str | None:
     return None
 
 
-class ValidatePipeline:
-    def __init__(self, crawler: Crawler) -> None:
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
-        return cls(crawler)
-
+class ValidatePipeline(CrawlerPipeline):
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem) and (reason := drop_reason(item)):
             if self.stats is not None:
