@@ -26,11 +26,11 @@ from inquirer_crawler.encoding import repaired
 from inquirer_crawler.items import ArticleItem
 from inquirer_crawler.ledger import FAILED_REASONS, RunLedger
 from inquirer_crawler.pages import ArticlePage
-from inquirer_crawler.pages.changes import Entry, parse_feed, parse_rest_posts, parse_sitemap
 from inquirer_crawler.pages.dates import utc_now
 from inquirer_crawler.pages.listing import ListingPage
 from inquirer_crawler.sites import SiteConfig, bare_host, site_for_host
 from inquirer_crawler.spiders.arguments import CrawlOptions, SpiderArgumentError
+from inquirer_crawler.spiders.change_sources import ChangeSources
 from inquirer_crawler.spiders.failures import failure_reason
 from inquirer_crawler.state.store import FINAL_FAILURES, StateStore
 from inquirer_crawler.urls import url_key
@@ -47,7 +47,7 @@ LEDGER_REASON = {"not_article": "not_an_article_link"}
 __all__ = ["NewspaperSpider", "SpiderArgumentError"]
 
 
-class NewspaperSpider(scrapy.Spider):
+class NewspaperSpider(ChangeSources, scrapy.Spider):
     name = "newspaper"
     # The registry entry this spider is bound to; None for the generic spider.
     bound_site: ClassVar[SiteConfig | None] = None
@@ -340,82 +340,6 @@ class NewspaperSpider(scrapy.Spider):
         if persist and self.state is not None:
             self.state.mark(self.state_key(url), url, state, reason)
 
-    # -- change sources: sitemaps, then the REST API, then the feed -----------------------------
-
-    def _on_robots(self, robotparser: Any, request: scrapy.Request, **_: Any) -> None:
-        """robots.txt is fetched once anyway: its Sitemap lines start the change discovery."""
-        if self.options.urls or self.state is None or self.options.full:
-            return
-        if urlsplit(request.url).netloc != urlsplit(self.start_url).netloc:
-            return
-        sitemaps = list(getattr(getattr(robotparser, "rp", None), "sitemaps", []) or [])
-        urls = [self.policy.rebase(u) for u in sitemaps] or [f"{self.start_url}wp-sitemap.xml"]
-        assert self.crawler.engine is not None
-        for url in dict.fromkeys(urls):
-            self.crawler.engine.crawl(self._change_request(url, self.parse_sitemap, fallback="sitemap_index"))
-
-    def _change_request(self, url: str, callback: Any, fallback: str | None = None) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback, errback=self.on_change_source_error,
-                              meta={"fallback": fallback, "change_source": True}, priority=10)
-
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
-        document = parse_sitemap(response.body)
-        if not document.children and not document.entries:
-            yield from self._next_change_source(response.meta.get("fallback"))
-            return
-        since_last_run = self.state.last_successful_start() if self.state else None
-        for child in document.children:
-            # An index that dates its children lets us skip the ones untouched since the last run.
-            if since_last_run and child.lastmod and _instant(child.lastmod) <= _instant(since_last_run):
-                self._stat("sitemaps/skipped/unchanged")
-                continue
-            for url in self._follow([child.url], response.url, page=False):
-                yield self._change_request(url, self.parse_sitemap)
-        yield from self._changed_articles(document.entries, response.url)
-
-    def parse_rest(self, response: Response) -> Iterator[scrapy.Request]:
-        yield from self._changed_articles(parse_rest_posts(response.body), response.url)
-
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        yield from self._changed_articles(parse_feed(response.body, response.url), response.url)
-
-    def on_change_source_error(self, failure: Failure) -> Iterator[scrapy.Request]:
-        request = failure.request  # type: ignore[attr-defined]
-        self._stat(f"change_sources/failed/{failure_reason(failure)}")
-        yield from self._next_change_source(request.meta.get("fallback"))
-
-    def _next_change_source(self, fallback: str | None) -> Iterator[scrapy.Request]:
-        """Each change source is used only when it answers; the next one is tried otherwise."""
-        if fallback == "sitemap_index":
-            yield self._change_request(f"{self.start_url}sitemap_index.xml", self.parse_sitemap, fallback="rest")
-        elif fallback == "rest":
-            since = self.state.last_successful_start() if self.state else None
-            query = f"&modified_after={since}" if since else ""
-            url = f"{self.start_url}wp-json/wp/v2/posts?per_page=100&_fields=link,modified_gmt{query}"
-            yield self._change_request(url, self.parse_rest, fallback="feed")
-        elif fallback == "feed":
-            yield self._change_request(f"{self.start_url}feed/", self.parse_feed)
-
-    def _changed_articles(self, entries: list[Entry], base: str) -> Iterator[scrapy.Request]:
-        for entry in entries:
-            if self._surely_before_since(entry.lastmod):
-                # Modified before ``since``, so published before it too.
-                self._stat("links/skipped/before_since")
-                continue
-            for url in self._follow([entry.url], base, article=True):
-                key = self.state_key(url)
-                if entry.lastmod:
-                    self.lastmods[key] = entry.lastmod
-                known = self.state.known(key) if self.state else None
-                if known is None:
-                    yield self._article_request(url)
-                elif entry.lastmod and _is_newer(entry.lastmod, known.last_change):
-                    self.changed.add(key)
-                    self._stat("articles/changed_by_lastmod")
-                    yield self._article_request(url)
-                elif entry.lastmod and self.state is not None and known.lastmod != entry.lastmod:
-                    self.state.note_lastmod(key, entry.lastmod)
-
     def site_for(self, url: str) -> SiteConfig:
         return getattr(self, "site", None) or site_for_host(urlsplit(url).netloc)
 
@@ -462,21 +386,6 @@ class NewspaperSpider(scrapy.Spider):
     def _count(self, key: str, url: str) -> None:
         self._stat(key)
         logger.warning("%s: %s", key.rsplit("/", 1)[-1], url)
-
-
-def _instant(value: str) -> datetime:
-    moment = datetime.fromisoformat(value.strip())
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))
-
-
-def _is_newer(lastmod: str, than: str | None) -> bool:
-    """A sitemap date later than what the state knows; an unreadable date counts as a change."""
-    if not than:
-        return True
-    try:
-        return _instant(lastmod) > _instant(than)
-    except ValueError:
-        return True
 
 
 def _absolute(href: str, base: str) -> str:
