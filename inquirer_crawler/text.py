@@ -13,6 +13,8 @@ _INVISIBLE = dict.fromkeys(
     [0x00, 0xAD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)],
     None,
 )
+# The same set as a regex: much faster than str.translate on long texts.
+_INVISIBLE_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in _INVISIBLE) + "]")
 # Characters some readers treat as line breaks (U+2028/9, NEL) or that are spaces in disguise.
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2007\u2028\u2029\u0085\u3000]+")
 
@@ -22,7 +24,7 @@ def clean_text(value: str | None) -> str:
     if not value:
         return ""
     value, _ = fix_mojibake(value)  # first: "à" read as cp1252 ends in an NBSP the next steps would eat
-    value = unicodedata.normalize("NFC", value).translate(_INVISIBLE)
+    value = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", value))
     return _SPACES.sub(" ", value).strip()
 
 

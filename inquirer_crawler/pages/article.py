@@ -35,7 +35,6 @@ from inquirer_crawler.urls import clean_url
 
 # The post's own containers, most specific first. tdb pages usually have no <article>
 # (or one that carries the *template's* id), so their blocks are looked up page-wide.
-_ARTICLE_SCOPES = ('article[id^="post-"]', "article.post", "article.type-post", ".td-ss-main-content", ".td-main-content")
 _BODY_ROOTS = (
     ".tdb_single_content .tdb-block-inner",
     'article[id^="post-"] .td-post-content',
@@ -49,6 +48,12 @@ _NEXT_LABELS = ("article suivant", "next article", "artículo siguiente", "näch
 _PLACEHOLDER_IMAGE = re.compile(r"td_meta_replacement|no-thumb|placeholder", re.IGNORECASE)
 _THEME_VERSION = re.compile(r"/themes/Newspaper[^/]*/style\.css\?ver=(\d+)")
 _MAX_TITLE = 300
+_CLASS_TOKEN = re.compile(r"\.[\w-]+")
+_INDEXED_PREFIXES = ("tdb", "td-post", "td-crumb", "entry-crumbs", "td-ss-main", "td-main-content", "author-box")
+
+
+def _inside(element: Any, ancestor: Any) -> bool:
+    return element is ancestor or any(parent is ancestor for parent in element.iterancestors())
 
 
 def _text(nodes: SelectorList[Selector] | Selector) -> str:
@@ -96,6 +101,43 @@ class ArticlePage:
         return JsonLd.from_selector(self.selector)
 
     @cached_property
+    def _by_class(self) -> dict[str, list[Any]]:
+        """The theme's post blocks by class token. Page-wide ``.class …`` lookups then search a
+        few small subtrees instead of the whole page each time (a tagDiv page has ~5,000
+        elements; a record asks for some sixty selectors). Only classes with the prefixes the
+        page code asks for are indexed: one XPath filter in C, a few hundred elements in Python."""
+        wanted = " or ".join(f"contains(@class, '{prefix}')" for prefix in _INDEXED_PREFIXES)
+        index: dict[str, list[Any]] = {}
+        for element in self.selector.root.xpath(f"//*[{wanted}]"):
+            for token in element.get("class", "").split():
+                if token.startswith(_INDEXED_PREFIXES):
+                    index.setdefault(token, []).append(element)
+        return index
+
+    def _find(self, css: str, within: Selector | None = None) -> SelectorList[Selector]:
+        """``css`` page-wide (or inside ``within``); groups that start with a class are answered
+        from the class index. Results come group by group."""
+        found: list[Selector] = []
+        scope_root = within.root if within is not None and within is not self.selector else None
+        for group in (g.strip() for g in css.split(",")):
+            head, _, rest = group.partition(" ")
+            if not (_CLASS_TOKEN.fullmatch(head) and head[1:].startswith(_INDEXED_PREFIXES)):
+                found.extend((within or self.selector).css(group))
+                continue
+            for element in self._by_class.get(head[1:], ()):
+                if scope_root is not None and not _inside(element, scope_root):
+                    continue
+                container = Selector(root=element, type="html")
+                found.extend(container.css(rest) if rest else [container])
+        return SelectorList(found)
+
+    def _find_in_scope(self, css: str) -> SelectorList[Selector]:
+        return self._find(css, self.scope)
+
+    def _find_in_header(self, css: str) -> SelectorList[Selector]:
+        return self._find(css, self.header)
+
+    @cached_property
     def body_classes(self) -> list[str]:
         return (self.selector.css("body::attr(class)").get() or "").split()
 
@@ -103,31 +145,53 @@ class ArticlePage:
     def template(self) -> str:
         """'tdb' for Cloud Library templates, else 'classic'."""
         tdb = any(c.startswith("tdb_template") for c in self.body_classes) or bool(
-            self.selector.css(".tdb_single_content, .tdb_title")
+            self._find(".tdb_single_content, .tdb_title")
         )
         return "tdb" if tdb else "classic"
 
     @cached_property
     def scope(self) -> Selector:
-        """The post's container for classic selectors (the whole page when there is none)."""
-        for css in _ARTICLE_SCOPES:
-            found = self.selector.css(css)
-            if found and not (found[0].attrib.get("id", "").startswith("template-id-")):
-                return found[0]
-        return self.selector
+        """The post's container for classic selectors (the whole page when there is none):
+        ``article#post-N``, else ``article.post`` / ``.type-post``, never the tdb template's
+        ``article#template-id-N``; else the main content column."""
+        articles = [a for a in self.selector.xpath("//article") if not a.attrib.get("id", "").startswith("template-id-")]
+        by_id = [a for a in articles if a.attrib.get("id", "").startswith("post-")]
+        by_class = [a for a in articles if {"post", "type-post"} & set(a.attrib.get("class", "").split())]
+        found = by_id or by_class or self._find(".td-ss-main-content") or self._find(".td-main-content")
+        return found[0] if found else self.selector
 
     @cached_property
     def header(self) -> Selector:
-        found = self.scope.css(".td-post-header") or self.selector.css(".td-post-header")
+        found = self._find_in_scope(".td-post-header") or self._find(".td-post-header")
         return found[0] if found else self.scope
 
     @cached_property
+    def _links(self) -> list[tuple[str, str, str]]:
+        """(rel, type, href) of every <link>, read once."""
+        return [
+            (link.attrib.get("rel", ""), link.attrib.get("type", ""), link.attrib["href"])
+            for link in self.selector.xpath("//link[@href]")
+        ]
+
+    def _link_hrefs(self, rel: str, kind: str | None = None) -> list[str]:
+        return [href for r, t, href in self._links if r == rel and (kind is None or t == kind)]
+
+    @cached_property
     def theme_major_version(self) -> int | None:
-        match = _THEME_VERSION.search(" ".join(self.selector.css("link::attr(href)").getall()))
+        match = _THEME_VERSION.search(" ".join(href for _, _, href in self._links))
         return int(match.group(1)) if match else None
 
+    @cached_property
+    def _metas(self) -> dict[str, str]:
+        """<meta property|name=… content=…>, the first of each name, read once."""
+        metas: dict[str, str] = {}
+        for meta in self.selector.xpath("//meta[@content][@property or @name]"):
+            name = meta.attrib.get("property") or meta.attrib.get("name") or ""
+            metas.setdefault(name, meta.attrib["content"])
+        return metas
+
     def _meta(self, name: str) -> str | None:
-        value = self.selector.css(f'meta[property="{name}"]::attr(content), meta[name="{name}"]::attr(content)').get()
+        value = self._metas.get(name)
         return value.strip() if value else None
 
     def is_article(self) -> bool:
@@ -145,7 +209,7 @@ class ArticlePage:
         return clean_url(
             _first(
                 (
-                    lambda: self.selector.css('link[rel="canonical"]::attr(href)').get(),
+                    lambda: next(iter(self._link_hrefs("canonical")), None),
                     lambda: self._meta("og:url"),
                     lambda: self.url,
                 )
@@ -163,9 +227,9 @@ class ArticlePage:
         return _first(
             (
                 lambda: from_pattern(self.body_classes, r"^postid-(\d+)$"),
-                lambda: from_pattern(self.selector.css('link[rel="shortlink"]::attr(href)').getall(), r"[?&]p=(\d+)"),
+                lambda: from_pattern(self._link_hrefs("shortlink"), r"[?&]p=(\d+)"),
                 lambda: from_pattern(
-                    self.selector.css('link[rel="alternate"][type="application/json"]::attr(href)').getall(),
+                    self._link_hrefs("alternate", "application/json"),
                     r"/wp/v2/posts/(\d+)",
                 ),
                 lambda: from_pattern(self.selector.css('article[id^="post-"]::attr(id)').getall(), r"^post-(\d+)$"),
@@ -188,9 +252,9 @@ class ArticlePage:
     def title(self) -> str | None:
         return _first(
             (
-                lambda: self._sane_title(_text(self.selector.css(".tdb_title h1, h1.tdb-title-text"))),
-                lambda: self._sane_title(_text(self.header.css("h1.entry-title"))),
-                lambda: self._sane_title(_text(self.scope.css("h1.entry-title"))),
+                lambda: self._sane_title(_text(self._find(".tdb_title h1, h1.tdb-title-text"))),
+                lambda: self._sane_title(_text(self._find_in_header("h1.entry-title"))),
+                lambda: self._sane_title(_text(self._find_in_scope("h1.entry-title"))),
                 lambda: self._sane_title(str(self.jsonld.value("headline", {"Article", "NewsArticle", "BlogPosting"}) or "")),
                 lambda: self._sane_title(self._strip_site_name(self._meta("og:title") or "")),
                 lambda: self._sane_title(self._strip_site_name(self.selector.css("title::text").get() or "")),
@@ -216,8 +280,8 @@ class ArticlePage:
     def subtitle(self) -> str | None:
         return _first(
             (
-                lambda: _text(self.selector.css(".tdb_single_subtitle .tdb-block-inner")),
-                lambda: _text(self.header.css(".td-post-sub-title")),
+                lambda: _text(self._find(".tdb_single_subtitle .tdb-block-inner")),
+                lambda: _text(self._find_in_header(".td-post-sub-title")),
             )
         )
 
@@ -255,7 +319,7 @@ class ArticlePage:
                 lambda: clean_text(self._meta("author")),
                 lambda: clean_text(str((self._jsonld_author() or {}).get("name") or "")),
                 lambda: clean_text(
-                    Selector(text=self.scope.css('[itemprop="author"] meta[itemprop="name"]::attr(content)').get() or "<p></p>")
+                    Selector(text=self._find_in_scope('[itemprop="author"] meta[itemprop="name"]::attr(content)').get() or "<p></p>")
                     .xpath("string()")
                     .get()
                 ),
@@ -269,7 +333,7 @@ class ArticlePage:
 
     def _crumbs(self) -> list[tuple[str, str]]:
         """(text, href) of the breadcrumb's links, home and the post itself left out."""
-        links = self.selector.css(".tdb_breadcrumbs a.tdb-entry-crumb") or self.selector.css(
+        links = self._find(".tdb_breadcrumbs a.tdb-entry-crumb") or self.selector.css(
             ".td-crumb-container a.entry-crumb, .entry-crumbs a.entry-crumb"
         )
         crumbs = []
@@ -299,7 +363,7 @@ class ArticlePage:
         return [clean_text(str(v)) for v in values if clean_text(str(v))]
 
     def _category_links(self) -> SelectorList[Selector]:
-        return self.header.css("ul.td-category li.entry-category a") or self.selector.css(
+        return self._find_in_header("ul.td-category li.entry-category a") or self.selector.css(
             ".tdb_single_categories a.tdb-entry-category"
         )
 
@@ -316,7 +380,7 @@ class ArticlePage:
         return [crumbs[-1][0]] if crumbs else []
 
     def tags(self) -> list[str]:
-        links = self.scope.css(".td-post-source-tags ul.td-tags li a") or self.selector.css(
+        links = self._find_in_scope(".td-post-source-tags ul.td-tags li a") or self.selector.css(
             ".tdb_single_tags ul.tdb-tags li a"
         )
         shown = [_text(link) for link in links]
@@ -328,10 +392,10 @@ class ArticlePage:
 
     def _date_elements(self, kind: str) -> SelectorList[Selector]:
         if kind == "published":
-            return self.selector.css(".tdb_single_date") or self.header.css(".td-post-date") or self.scope.css(
+            return self._find(".tdb_single_date") or self._find_in_header(".td-post-date") or self._find_in_scope(
                 ".td-post-date"
             )
-        return self.selector.css(".tdb_single_modified_date")
+        return self._find(".tdb_single_modified_date")
 
     def _theme_datetime(self, value: str | None) -> datetime | None:
         moment = parse_iso(value, self.site.timezone)
@@ -352,7 +416,7 @@ class ArticlePage:
                 lambda: parse_iso(self._meta(meta_name), tz),
                 lambda: parse_iso(str(self.jsonld.value(ld_key) or ""), tz),
                 lambda: parse_iso(self._meta("og:updated_time"), tz) if kind == "modified" else None,
-                lambda: self._theme_datetime(self.scope.css(f'meta[itemprop="{item_prop}"]::attr(content)').get()),
+                lambda: self._theme_datetime(self._find_in_scope(f'meta[itemprop="{item_prop}"]::attr(content)').get()),
                 lambda: self._theme_datetime(elements.css("time::attr(datetime)").get()),
                 lambda: parse_visible(_text(elements), self.language(), tz, self.fetched_at) if elements else None,
             )
@@ -370,20 +434,20 @@ class ArticlePage:
     def views(self) -> int | None:
         return _first(
             (
-                lambda: parse_count(self.header.css('.td-post-views span[class*="td-nr-views-"]::text').get()),
-                lambda: parse_count(self.selector.css('.tdb_single_post_views span[class*="td-nr-views-"]::text').get()),
-                lambda: parse_count(_text(self.header.css(".td-post-views"))),
-                lambda: parse_count(_text(self.selector.css(".tdb_single_post_views .tdb-block-inner"))),
+                lambda: parse_count(self._find_in_header('.td-post-views span[class*="td-nr-views-"]::text').get()),
+                lambda: parse_count(self._find('.tdb_single_post_views span[class*="td-nr-views-"]::text').get()),
+                lambda: parse_count(_text(self._find_in_header(".td-post-views"))),
+                lambda: parse_count(_text(self._find(".tdb_single_post_views .tdb-block-inner"))),
             )
         )
 
     def comments(self) -> int | None:
-        tdb_spans = self.selector.css(".tdb_single_comments_count .tdb-block-inner span")
+        tdb_spans = self._find(".tdb_single_comments_count .tdb-block-inner span")
         return _first(
             (
-                lambda: parse_count(_text(self.header.css(".td-post-comments"))),
+                lambda: parse_count(_text(self._find_in_header(".td-post-comments"))),
                 lambda: parse_count(_text(tdb_spans[-1])) if tdb_spans else None,
-                lambda: parse_count(_text(self.selector.css(".tdb_single_comments_count .tdb-block-inner"))),
+                lambda: parse_count(_text(self._find(".tdb_single_comments_count .tdb-block-inner"))),
                 lambda: parse_count(str(self.jsonld.value("commentCount") or "")),
             )
         )
@@ -391,13 +455,12 @@ class ArticlePage:
     # -- neighbours -------------------------------------------------------------------------------
 
     def _neighbour(self, classic_css: str, tdb_css: str, labels: tuple[str, ...]) -> Link | None:
-        links = self.scope.css(classic_css) or self.selector.css(tdb_css)
+        links = self._find_in_scope(classic_css) or self._find(tdb_css)
         if not links:
+            # Other markup, same words: the link right after a span saying "Article précédent".
             lowered = "translate(normalize-space(.), 'ABCDEFGHIJKLMNOPQRSTUVWXYZÉÈ', 'abcdefghijklmnopqrstuvwxyzéè')"
-            for label in labels:
-                links = self.selector.xpath(f"//span[{lowered}='{label}']/following-sibling::a[1]")
-                if links:
-                    break
+            either = " or ".join(f"{lowered}='{label}'" for label in labels)
+            links = self.selector.xpath(f"//span[{either}]/following-sibling::a[1]")
         for link in links:
             title, href = _text(link), link.attrib.get("href")
             if title and href:
@@ -414,7 +477,7 @@ class ArticlePage:
 
     def body_root(self) -> Selector | None:
         for css in _BODY_ROOTS:
-            found = self.scope.css(css) or self.selector.css(css)
+            found = self._find_in_scope(css) or self.selector.css(css)
             if found:
                 return found[0]
         return None
@@ -433,7 +496,7 @@ class ArticlePage:
         )
 
     def image(self) -> Image | None:
-        featured = self.selector.css(".tdb_single_featured_image") or self.scope.css(".td-post-featured-image")
+        featured = self._find(".tdb_single_featured_image") or self._find_in_scope(".td-post-featured-image")
         featured_img = featured.css("img")
         ld_image = self.jsonld.value("image")
         url = _first(
