@@ -55,3 +55,15 @@ def test_every_line_has_the_schema_fields_in_the_record_order() -> None:
     schema = json.loads((REPO_ROOT / "schema" / "article.schema.json").read_text("utf-8"))
     assert project_settings().getlist("FEED_EXPORT_FIELDS") == EXPORT_FIELDS == schema["required"]
     assert project_settings()["FEED_EXPORT_ENCODING"] == "utf-8"
+
+
+def test_parsed_pages_are_released_after_their_callback() -> None:
+    from scrapy.http import HtmlResponse
+
+    from inquirer_crawler.extensions.memory import ReleaseSelectors
+
+    assert project_settings().getdict("SPIDER_MIDDLEWARES") == {"inquirer_crawler.extensions.memory.ReleaseSelectors": 50}
+    response = HtmlResponse("https://theinquirer.fr/a/", body=b"<html><body><h1>t</h1></body></html>")
+    assert response.css("h1::text").get() == "t" and response._cached_selector is not None
+    assert list(ReleaseSelectors().process_spider_output(response, iter([1, 2]))) == [1, 2]
+    assert response._cached_selector is None  # the tree is freed now, not at the next full GC
