@@ -26,27 +26,9 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import scrapy
 from scrapy.http import Response
 
-# -- copies of the project's link selectors (pages/listing.py) ----------------------------------
-_OUTSIDE_MAIN = (
-    "ancestor::*[self::header or self::footer or self::aside or self::nav"
-    " or contains(@class,'td-header') or contains(@class,'td-mega-menu') or contains(@class,'td-main-sidebar')"
-    " or contains(@class,'td-footer') or contains(@class,'td-sub-footer') or contains(@class,'tdb_header')"
-    " or contains(@class,'td_block_related_posts') or contains(@class,'widget')]"
-)
-_LOOPS = "//*[contains(@class,'tdb-category-loop-posts') or contains(@class,'td-ss-main-content')]"
-_TITLE_LINKS = (
-    ".//*[contains(concat(' ', normalize-space(@class), ' '), ' td-module-title ')]"
-    f"//a[@href][not({_OUTSIDE_MAIN})]"
-)
-_NEXT_LINKS = (
-    "//div[contains(@class,'page-nav')]//a[i[contains(@class,'td-icon-menu-right')]]/@href",
-    "//div[contains(@class,'page-nav')]//a[contains(translate(@aria-label,'NEXT','next'),'next')]/@href",
-    (
-        "//div[contains(@class,'page-nav')]//span[contains(@class,'current')]"
-        "/following-sibling::a[contains(@class,'page')][1]/@href"
-    ),
-    "//link[@rel='next']/@href",
-)
+from inquirer_crawler.pages.listing import _LOOPS, _NEXT_LINKS, _TITLE_LINKS
+
+# The project's own link selectors (pages/listing.py), so both crawls follow exactly the same links.
 _CANONICAL = "//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"
 # spiders/newspaper.py: sections of a site without a registry entry.
 _MENU_SECTIONS = "//*[contains(@class,'menu')]//a[contains(@href,'/category/')]/@href"
