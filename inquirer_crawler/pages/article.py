@@ -206,6 +206,10 @@ class ArticlePage:
     # -- identity -------------------------------------------------------------------------
 
     def canonical_url(self) -> str:
+        return self._canonical
+
+    @cached_property
+    def _canonical(self) -> str:
         return clean_url(
             _first(
                 (
@@ -287,6 +291,7 @@ class ArticlePage:
 
     # -- people and places --------------------------------------------------------------------
 
+    @cached_property
     def _author_link(self) -> Selector | None:
         css_chain = (
             (self.selector, ".tdb_single_author .tdb-author-name-wrap a, .tdb_single_author a.tdb-author-name"),
@@ -298,7 +303,7 @@ class ArticlePage:
             (self.scope, ".td-author-name.vcard .fn a"),
         )
         for root, css in css_chain:
-            for link in root.css(css):
+            for link in self._find(css, root):
                 if _text(link):
                     return link
         return None
@@ -312,7 +317,7 @@ class ArticlePage:
         return author if isinstance(author, dict) else None
 
     def author(self) -> str | None:
-        link = self._author_link()
+        link = self._author_link
         return _first(
             (
                 lambda: _text(link) if link is not None else None,
@@ -327,13 +332,20 @@ class ArticlePage:
         )
 
     def author_url(self) -> str | None:
-        link = self._author_link()
+        link = self._author_link
         href = link.attrib.get("href") if link is not None else (self._jsonld_author() or {}).get("url")
         return clean_url(href, base=self.url) if href else None
 
+    @cached_property
+    def _crumb_links(self) -> list[tuple[str, str]]:
+        return self._read_crumbs()
+
     def _crumbs(self) -> list[tuple[str, str]]:
+        return self._crumb_links
+
+    def _read_crumbs(self) -> list[tuple[str, str]]:
         """(text, href) of the breadcrumb's links, home and the post itself left out."""
-        links = self._find(".tdb_breadcrumbs a.tdb-entry-crumb") or self.selector.css(
+        links = self._find(".tdb_breadcrumbs a.tdb-entry-crumb") or self._find(
             ".td-crumb-container a.entry-crumb, .entry-crumbs a.entry-crumb"
         )
         crumbs = []
@@ -363,7 +375,7 @@ class ArticlePage:
         return [clean_text(str(v)) for v in values if clean_text(str(v))]
 
     def _category_links(self) -> SelectorList[Selector]:
-        return self._find_in_header("ul.td-category li.entry-category a") or self.selector.css(
+        return self._find_in_header("ul.td-category li.entry-category a") or self._find(
             ".tdb_single_categories a.tdb-entry-category"
         )
 
@@ -380,12 +392,12 @@ class ArticlePage:
         return [crumbs[-1][0]] if crumbs else []
 
     def tags(self) -> list[str]:
-        links = self._find_in_scope(".td-post-source-tags ul.td-tags li a") or self.selector.css(
+        links = self._find_in_scope(".td-post-source-tags ul.td-tags li a") or self._find(
             ".tdb_single_tags ul.tdb-tags li a"
         )
         shown = [_text(link) for link in links]
         if not shown:
-            shown = [clean_text(v) for v in self.selector.css('meta[property="article:tag"]::attr(content)').getall()]
+            shown = [clean_text(v) for v in self.selector.xpath('//meta[@property="article:tag"]/@content').getall()]
         return list(dict.fromkeys(t for t in shown if t))
 
     # -- dates ----------------------------------------------------------------------------------
@@ -477,7 +489,7 @@ class ArticlePage:
 
     def body_root(self) -> Selector | None:
         for css in _BODY_ROOTS:
-            found = self._find_in_scope(css) or self.selector.css(css)
+            found = self._find_in_scope(css) or self._find(css)
             if found:
                 return found[0]
         return None
