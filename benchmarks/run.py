@@ -1,7 +1,7 @@
 """The project's benchmark (issue 6): one command, one table.
 
-    python -m benchmarks.run                      # 2,000 and 20,000 articles (~30 min on 2 cores)
-    python -m benchmarks.run --quick              # a smoke run: 300 / 1,000 articles (~3 min)
+    python -m benchmarks.run                      # 2,000 and 20,000 articles (~40 min on 2 cores)
+    python -m benchmarks.run --quick              # a smoke run: 300 / 1,000 articles (~2 min)
     python -m benchmarks.run --articles 2000 --big 0 --markdown table.md --json results.json
     python -m benchmarks.run --only 2             # one part (1 throughput, 2 extraction, 3 memory, 4 cron)
     python -m benchmarks.run --profile DIR        # py-spy profiles of both crawls instead (needs py-spy)
@@ -14,15 +14,18 @@ It is a script, not a test: nothing in the test suite depends on timing.
    ``scrapy crawl newspaper -a start=http://127.0.0.1:PORT/ -a state=off -O out.jsonl`` (full
    extraction, pipelines, JSONL export) and ``benchmarks/bare_spider.py`` (same links, no
    extraction, Scrapy's default settings) run as subprocesses with the same settings (COMMON
-   below). Pages/s = pages served / Scrapy's ``elapsed_time_seconds``; CPU comes from the child's
-   rusage (start-up, i.e. the CPU spent before the first request, is reported apart).
+   below), each ``--runs`` times, interleaved (the fastest run counts). Pages/s = pages served /
+   Scrapy's ``elapsed_time_seconds``; CPU comes from the child's rusage, less its start-up CPU
+   (spent before the first request). The project crawl runs as configured and with the two fixes
+   of ``inquirer_crawler/extensions/memory.py`` switched on and off with ``-s``.
 2. Extraction cost, in this process: CPU ms per page (median of ``--repeats`` runs of each page,
    then the mean over pages) of ``lxml.html.fromstring`` (the floor), of
    ``ArticlePage.from_html(...).to_item()`` plus every pipeline of ITEM_PIPELINES in order, and of
    ``trafilatura.extract(html, url=..., with_metadata=True)``, on the article pages of fixtures/.
-3. Memory: peak RSS (the child's ru_maxrss) of the project crawl of N and of BIG articles, as
-   configured and with ``inquirer_crawler.extensions.memory.CollectGarbage`` enabled on the
-   command line; RSS is also sampled from /proc every 0.2 s against pages served.
+3. Memory: peak RSS (``/usr/bin/time -f %M``, see run_process) of the part-1 crawls of N articles
+   and of a crawl of BIG articles with ``ReleaseSelectors``; RSS is also sampled from /proc every
+   0.2 s against pages served. Growth per 1,000 articles is compared with what the crawl must
+   remember (state_bytes_per_article).
 4. Cron runs: a mirror of N articles with a WordPress sitemap (``wp-sitemap.xml`` + posts
    sitemaps with ``lastmod``), crawled with the state on, four times: a first run, a run with
    nothing new, one after K articles were published, one after M articles were corrected. The

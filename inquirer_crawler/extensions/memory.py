@@ -8,8 +8,8 @@ memory that the collector does not count, so nothing hurries it: the cycles surv
 generations and wait for a full (generation 2) collection, which CPython runs only when the
 objects created since the last one exceed a quarter of all long-lived objects. A crawler's heap
 holds hundreds of thousands of long-lived objects (Scrapy, Twisted, lxml, dateparser), so dozens
-of trees pile up between two full collections (BENCHMARKS.md, part 3: ~225 MB peak on a
-2,000-article crawl as configured, ~125 MB with either class below).
+of trees pile up between two full collections (BENCHMARKS.md, part 3: 227 MB peak on a
+2,000-article crawl without either class below, 94 MB with ReleaseSelectors, 132 MB with CollectGarbage).
 
 Two ways out, use one (BENCHMARKS.md measures both):
 
@@ -19,7 +19,7 @@ Two ways out, use one (BENCHMARKS.md measures both):
   component that keeps a response, leaves the cycle to the collector as before.
 - ``CollectGarbage`` (extension): ``gc.collect()`` every ``INQUIRER_GC_EVERY`` responses (default
   25; 0 turns it off), after ``gc.freeze()`` of the start-up objects. Measured: ~9-12 ms per full
-  collection on this crawler's heap, i.e. ~0.4 ms per response at N=25 (1-1.5 % of the crawl's CPU).
+  collection on this crawler's heap, i.e. ~0.5 ms per response at N=25 (~2 % of the crawl's CPU).
 
 Enable in settings.py::
 
