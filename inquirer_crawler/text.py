@@ -28,12 +28,12 @@ def clean_text(value: str | None) -> str:
     return _SPACES.sub(" ", value).strip()
 
 
-_LINE_SEPARATORS = str.maketrans({"\u2028": " ", "\u2029": " ", "\u0085": " "})
+_LINE_SEPARATORS_RE = re.compile("[\u2028\u2029\u0085]")
 
 
 def strip_invisible(html: str) -> str:
     """For HTML: drop invisible characters and the Unicode line separators, keep the markup and NBSP."""
-    return unicodedata.normalize("NFC", html).translate(_INVISIBLE).translate(_LINE_SEPARATORS)
+    return _LINE_SEPARATORS_RE.sub(" ", _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", html)))
 
 
 def clean_text_or_none(value: str | None) -> str | None:

@@ -122,7 +122,8 @@ class ArticlePage:
         for group in (g.strip() for g in css.split(",")):
             head, _, rest = group.partition(" ")
             if not (_CLASS_TOKEN.fullmatch(head) and head[1:].startswith(_INDEXED_PREFIXES)):
-                found.extend((within or self.selector).css(group))
+                # `within or …` would call Selector.__bool__, which serialises the subtree.
+                found.extend((within if within is not None else self.selector).css(group))
                 continue
             for element in self._by_class.get(head[1:], ()):
                 if scope_root is not None and not _inside(element, scope_root):
