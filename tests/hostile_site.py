@@ -11,7 +11,6 @@ import gzip
 import itertools
 import time
 from http.server import BaseHTTPRequestHandler
-from pathlib import Path
 
 import brotli
 
@@ -113,16 +112,11 @@ def fixed(status: int, headers: dict[str, str], body: bytes = b""):  # type: ign
 
 def bombs() -> dict[str, tuple[int, dict[str, str], bytes]]:
     zeros = b"\0" * (20 * 1024 * 1024)
-    page = article("/a-truncated-gzip/", "Coupé en deux").encode()
+    compressed = gzip.compress(article("/a-truncated-gzip/", "Coupé en deux").encode())
     return {
         "/a-gzip-bomb/": (200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, gzip.compress(zeros)),
         "/a-brotli-bomb/": (200, {"Content-Type": "text/html", "Content-Encoding": "br"}, brotli.compress(zeros)),
         "/a-truncated-gzip/": (
-            200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, gzip.compress(page)[: len(gzip.compress(page)) // 2]
+            200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, compressed[: len(compressed) // 2]
         ),
     }
-
-
-def write_site(root: Path) -> Path:
-    (root / HOST).mkdir(parents=True)
-    return root

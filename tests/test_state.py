@@ -56,7 +56,7 @@ def test_kill_before_publishing_requeues_the_staged_records(tmp_path: Path) -> N
     store.close()  # killed while the file was still being written
     reopened = StateStore(tmp_path / "s.sqlite")
     assert reopened.recover() == {"renamed": 0, "requeued": 1}
-    assert reopened.pending_urls() == ["https://theinquirer.fr/a/"]
+    assert reopened.pending() == [("theinquirer.fr/a", "https://theinquirer.fr/a/")]
     assert reopened.known("theinquirer.fr/a") is None
 
 

@@ -14,7 +14,6 @@ import sys
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
-from scrapy.exceptions import UsageError
 
 from inquirer_crawler.spiders.arguments import CrawlOptions, SpiderArgumentError
 from inquirer_crawler.state.extension import state_path
@@ -70,5 +69,3 @@ class Command(ScrapyCrawlCommand):
         print(message, file=sys.stderr)
         self.exitcode = status
 
-
-__all__ = ["Command", "UsageError"]

@@ -76,7 +76,7 @@ class RunState:
             logger.info("state: recovered from an interrupted run: %s", recovered)
         self.store.begin_run(spider.name)
         self.crawler.inquirer_state = self.store  # type: ignore[attr-defined]
-        logger.info("state: %s (%d pending from earlier runs)", path, len(self.store.pending_urls()))
+        logger.info("state: %s (%d pending from earlier runs)", path, len(self.store.pending()))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self.facts.finish_reason = reason

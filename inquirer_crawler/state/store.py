@@ -185,9 +185,6 @@ class StateStore:
             (key, url, self.run_id, now_iso()),
         )
 
-    def pending_urls(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT url FROM urls WHERE state = 'pending' ORDER BY updated, key")]
-
     def pending(self) -> list[tuple[str, str]]:
         """(key, URL as last requested) of what earlier runs discovered and did not finish."""
         return list(self.db.execute("SELECT key, url FROM urls WHERE state = 'pending' ORDER BY updated, key"))
