@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
+from lxml import etree
 from parsel import Selector, SelectorList
 
 from inquirer_crawler.items import ArticleItem, Image, Link
@@ -37,8 +38,7 @@ from inquirer_crawler.urls import clean_url
 # (or one that carries the *template's* id), so their blocks are looked up page-wide.
 _BODY_ROOTS = (
     ".tdb_single_content .tdb-block-inner",
-    'article[id^="post-"] .td-post-content',
-    ".td-post-content",
+    ".td-post-content",  # inside article#post-N first: scoped lookups come before page-wide ones
     '[itemprop="articleBody"]',
     ".entry-content",
 )
@@ -48,12 +48,33 @@ _NEXT_LABELS = ("article suivant", "next article", "artículo siguiente", "näch
 _PLACEHOLDER_IMAGE = re.compile(r"td_meta_replacement|no-thumb|placeholder", re.IGNORECASE)
 _THEME_VERSION = re.compile(r"/themes/Newspaper[^/]*/style\.css\?ver=(\d+)")
 _MAX_TITLE = 300
-_CLASS_TOKEN = re.compile(r"\.[\w-]+")
+# A selector group the class index answers: '.class rest' or 'tag.class rest'.
+_INDEXED_HEAD = re.compile(r"(?P<tag>[a-z][a-z0-9]*)?\.(?P<cls>[\w-]+)")
 _INDEXED_PREFIXES = ("tdb", "td-post", "td-crumb", "entry-crumbs", "td-ss-main", "td-main-content", "author-box")
+# Blocks that only the post's own region holds: without any of them, the region is the wrong one.
+_POST_BLOCKS = {"td-post-header", "td-post-content", "tdb_title", "tdb_single_content"}
+_POST_ID = re.compile(r"^(?:post|template-id)-\d+$")
 
 
 def _inside(element: Any, ancestor: Any) -> bool:
     return element is ancestor or any(parent is ancestor for parent in element.iterancestors())
+
+
+def _classes(element: Any) -> list[str]:
+    return (element.get("class") or "").split()
+
+
+def _class_index(subtrees: list[Any]) -> dict[str, list[Any]]:
+    index: dict[str, list[Any]] = {}
+    for subtree in subtrees:
+        for element in subtree.iter(etree.Element):
+            classes = element.get("class")
+            if not classes or ("td" not in classes and "author-box" not in classes and "entry-crumbs" not in classes):
+                continue  # a cheap test first: most elements carry no class the index wants
+            for token in classes.split():
+                if token.startswith(_INDEXED_PREFIXES):
+                    index.setdefault(token, []).append(element)
+    return index
 
 
 def _text(nodes: SelectorList[Selector] | Selector) -> str:
@@ -63,8 +84,15 @@ def _text(nodes: SelectorList[Selector] | Selector) -> str:
         if not nodes:
             return ""
         nodes = nodes[0]
-    first = nodes
-    return clean_text("".join(first.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall()))
+    return clean_text(_visible_text(nodes.root))
+
+
+def _visible_text(element: Any) -> str:
+    if not hasattr(element, "itertext"):
+        return str(element)
+    if next(element.iter("script", "style"), None) is None:
+        return "".join(element.itertext())  # in C; the usual case, no script inside
+    return "".join(element.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
 
 
 def _first(candidates: Iterable[Callable[[], Any]]) -> Any:
@@ -98,34 +126,55 @@ class ArticlePage:
 
     @cached_property
     def jsonld(self) -> JsonLd:
-        return JsonLd.from_selector(self.selector)
+        return JsonLd.from_root(self.selector.root)
+
+    @cached_property
+    def _articles(self) -> list[Any]:
+        return list(self.selector.root.iter("article"))
+
+    @cached_property
+    def _post_region(self) -> list[Any]:
+        """The subtrees that hold the post's blocks: its ``article`` (``#post-N``, or tdb's
+        ``#template-id-N`` that wraps every tdb block) plus what precedes it inside the content
+        wrapper, where classic templates print the breadcrumb. About a quarter of the page: the
+        header, menus, sidebar and footer are left out. The whole page when there is no such article."""
+        post = next((a for a in self._articles if _POST_ID.match(a.get("id") or "")), None)
+        if post is None:
+            return [self.selector.root]
+        region, node = [post], post
+        while (parent := node.getparent()) is not None and parent.tag != "body":
+            region.extend(node.itersiblings(preceding=True))
+            if "td-main-content-wrap" in _classes(parent):
+                break
+            node = parent
+        return region
 
     @cached_property
     def _by_class(self) -> dict[str, list[Any]]:
-        """The theme's post blocks by class token. Page-wide ``.class …`` lookups then search a
-        few small subtrees instead of the whole page each time (a tagDiv page has ~5,000
-        elements; a record asks for some sixty selectors). Only classes with the prefixes the
-        page code asks for are indexed: one XPath filter in C, a few hundred elements in Python."""
-        wanted = " or ".join(f"contains(@class, '{prefix}')" for prefix in _INDEXED_PREFIXES)
-        index: dict[str, list[Any]] = {}
-        for element in self.selector.root.xpath(f"//*[{wanted}]"):
-            for token in element.get("class", "").split():
-                if token.startswith(_INDEXED_PREFIXES):
-                    index.setdefault(token, []).append(element)
+        """The theme's post blocks by class token, read in one walk of the post's region. Lookups
+        of '.class …' then search a few small subtrees instead of the page each time: a record asks
+        for some sixty selectors, and every page-wide class test in XPath costs ~0.5 µs an element."""
+        index = _class_index(self._post_region)
+        if not _POST_BLOCKS & index.keys() and self._post_region != [self.selector.root]:
+            index = _class_index([self.selector.root])  # the blocks sit outside that article: unusual markup
         return index
 
     def _find(self, css: str, within: Selector | None = None) -> SelectorList[Selector]:
-        """``css`` page-wide (or inside ``within``); groups that start with a class are answered
-        from the class index. Results come group by group."""
+        """``css`` page-wide (or inside ``within``); groups that start with one of the theme's
+        block classes are answered from the class index, i.e. inside the post's region. Results
+        come group by group."""
         found: list[Selector] = []
         scope_root = within.root if within is not None and within is not self.selector else None
         for group in (g.strip() for g in css.split(",")):
             head, _, rest = group.partition(" ")
-            if not (_CLASS_TOKEN.fullmatch(head) and head[1:].startswith(_INDEXED_PREFIXES)):
+            indexed = _INDEXED_HEAD.fullmatch(head)
+            if not (indexed and indexed["cls"].startswith(_INDEXED_PREFIXES)):
                 # `within or …` would call Selector.__bool__, which serialises the subtree.
                 found.extend((within if within is not None else self.selector).css(group))
                 continue
-            for element in self._by_class.get(head[1:], ()):
+            for element in self._by_class.get(indexed["cls"], ()):
+                if indexed["tag"] and element.tag != indexed["tag"]:
+                    continue
                 if scope_root is not None and not _inside(element, scope_root):
                     continue
                 container = Selector(root=element, type="html")
@@ -140,7 +189,8 @@ class ArticlePage:
 
     @cached_property
     def body_classes(self) -> list[str]:
-        return (self.selector.css("body::attr(class)").get() or "").split()
+        body = self.selector.root.find("body")
+        return _classes(body) if body is not None else []
 
     @cached_property
     def template(self) -> str:
@@ -155,10 +205,12 @@ class ArticlePage:
         """The post's container for classic selectors (the whole page when there is none):
         ``article#post-N``, else ``article.post`` / ``.type-post``, never the tdb template's
         ``article#template-id-N``; else the main content column."""
-        articles = [a for a in self.selector.xpath("//article") if not a.attrib.get("id", "").startswith("template-id-")]
-        by_id = [a for a in articles if a.attrib.get("id", "").startswith("post-")]
-        by_class = [a for a in articles if {"post", "type-post"} & set(a.attrib.get("class", "").split())]
-        found = by_id or by_class or self._find(".td-ss-main-content") or self._find(".td-main-content")
+        articles = [a for a in self._articles if not (a.get("id") or "").startswith("template-id-")]
+        by_id = [a for a in articles if (a.get("id") or "").startswith("post-")]
+        by_class = [a for a in articles if {"post", "type-post"} & set(_classes(a))]
+        if by_id or by_class:
+            return Selector(root=(by_id or by_class)[0], type="html")
+        found = self._find(".td-ss-main-content") or self._find(".td-main-content")
         return found[0] if found else self.selector
 
     @cached_property
@@ -170,8 +222,9 @@ class ArticlePage:
     def _links(self) -> list[tuple[str, str, str]]:
         """(rel, type, href) of every <link>, read once."""
         return [
-            (link.attrib.get("rel", ""), link.attrib.get("type", ""), link.attrib["href"])
-            for link in self.selector.xpath("//link[@href]")
+            (link.get("rel") or "", link.get("type") or "", link.get("href"))
+            for link in self.selector.root.iter("link")
+            if link.get("href") is not None
         ]
 
     def _link_hrefs(self, rel: str, kind: str | None = None) -> list[str]:
@@ -183,17 +236,18 @@ class ArticlePage:
         return int(match.group(1)) if match else None
 
     @cached_property
-    def _metas(self) -> dict[str, str]:
-        """<meta property|name=… content=…>, the first of each name, read once."""
-        metas: dict[str, str] = {}
-        for meta in self.selector.xpath("//meta[@content][@property or @name]"):
-            name = meta.attrib.get("property") or meta.attrib.get("name") or ""
-            metas.setdefault(name, meta.attrib["content"])
+    def _metas(self) -> dict[str, list[str]]:
+        """<meta property|name=… content=…>, every value of each name in page order, read once."""
+        metas: dict[str, list[str]] = {}
+        for meta in self.selector.root.iter("meta"):
+            name, content = meta.get("property") or meta.get("name"), meta.get("content")
+            if name and content is not None:
+                metas.setdefault(name, []).append(content)
         return metas
 
     def _meta(self, name: str) -> str | None:
-        value = self._metas.get(name)
-        return value.strip() if value else None
+        values = self._metas.get(name)
+        return values[0].strip() if values and values[0] else None
 
     def is_article(self) -> bool:
         return bool(
@@ -237,14 +291,14 @@ class ArticlePage:
                     self._link_hrefs("alternate", "application/json"),
                     r"/wp/v2/posts/(\d+)",
                 ),
-                lambda: from_pattern(self.selector.css('article[id^="post-"]::attr(id)').getall(), r"^post-(\d+)$"),
+                lambda: from_pattern([a.get("id") or "" for a in self._articles], r"^post-(\d+)$"),
             )
         )
 
     def language(self) -> str:
         raw = _first(
             (
-                lambda: self.selector.css("html::attr(lang)").get(),
+                lambda: self.selector.root.get("lang") if self.selector.root.tag == "html" else None,
                 lambda: self._meta("og:locale"),
                 lambda: self.jsonld.value("inLanguage"),
                 lambda: self.site.language,
@@ -398,7 +452,7 @@ class ArticlePage:
         )
         shown = [_text(link) for link in links]
         if not shown:
-            shown = [clean_text(v) for v in self.selector.xpath('//meta[@property="article:tag"]/@content').getall()]
+            shown = [clean_text(v) for v in self._metas.get("article:tag", [])]
         return list(dict.fromkeys(t for t in shown if t))
 
     # -- dates ----------------------------------------------------------------------------------
@@ -468,17 +522,22 @@ class ArticlePage:
     # -- neighbours -------------------------------------------------------------------------------
 
     def _neighbour(self, classic_css: str, tdb_css: str, labels: tuple[str, ...]) -> Link | None:
-        links = self._find_in_scope(classic_css) or self._find(tdb_css)
-        if not links:
-            # Other markup, same words: the link right after a span saying "Article précédent".
-            lowered = "translate(normalize-space(.), 'ABCDEFGHIJKLMNOPQRSTUVWXYZÉÈ', 'abcdefghijklmnopqrstuvwxyzéè')"
-            either = " or ".join(f"{lowered}='{label}'" for label in labels)
-            links = self.selector.xpath(f"//span[{either}]/following-sibling::a[1]")
+        links = self._find_in_scope(classic_css) or self._find(tdb_css) or self._labelled_links(labels)
         for link in links:
             title, href = _text(link), link.attrib.get("href")
             if title and href:
                 return {"url": clean_url(href, base=self.url), "title": title}
         return None
+
+    def _labelled_links(self, labels: tuple[str, ...]) -> list[Selector]:
+        """Other markup, same words: the link right after a span saying "Article précédent"."""
+        links = []
+        for span in self.selector.root.iter("span"):
+            if " ".join(_visible_text(span).split()).lower() in labels:
+                link = next(span.itersiblings("a"), None)
+                if link is not None:
+                    links.append(Selector(root=link, type="html"))
+        return links
 
     def previous(self) -> Link | None:
         return self._neighbour(".td-post-next-prev .td-post-prev-post a", ".tdb_single_next_prev .tdb-post-prev a", _PREVIOUS_LABELS)

@@ -6,8 +6,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from parsel import Selector
-
 ARTICLE_TYPES = {"Article", "NewsArticle", "BlogPosting", "ReportageNews", "AnalysisNewsArticle", "OpinionNewsArticle"}
 
 
@@ -29,11 +27,14 @@ class JsonLd:
     nodes: tuple[dict[str, Any], ...]
 
     @classmethod
-    def from_selector(cls, selector: Selector) -> JsonLd:
+    def from_root(cls, root: Any) -> JsonLd:
+        """From the parsed page (an lxml element)."""
         nodes: list[dict[str, Any]] = []
-        for script in selector.css('script[type="application/ld+json"]::text').getall():
+        for script in root.iter("script"):
+            if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+                continue
             try:
-                nodes.extend(_flatten(json.loads(script)))
+                nodes.extend(_flatten(json.loads(script.text)))
             except (ValueError, RecursionError):
                 continue  # broken JSON-LD is common; the other sources still answer
         return cls(tuple(nodes))

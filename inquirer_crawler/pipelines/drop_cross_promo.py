@@ -11,12 +11,12 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 from inquirer_crawler.html import element_text, inner_html, links_of, parse_fragment, remove, unparsable_page_dropped
 from inquirer_crawler.items import ArticleItem, Link
 from inquirer_crawler.pipelines.base import CrawlerPipeline
+from inquirer_crawler.simple_css import SimpleSelectors, first_matches
 from inquirer_crawler.sites import site_for_host
 from inquirer_crawler.sites.phrases import phrases_for
 from inquirer_crawler.text import clean_text
@@ -68,15 +68,18 @@ class CrossPromo:
 
     def run(self, body_html: str) -> str:
         root = parse_fragment(body_html)
-        for group in (NOISE_SELECTORS, self.ad_selectors, SHARE_SELECTORS, FURNITURE_SELECTORS):
-            self._remove_matching(root, group, keep_links=False)
-        self._remove_matching(root, RELATED_SELECTORS, keep_links=True)
+        groups = (NOISE_SELECTORS, self.ad_selectors, SHARE_SELECTORS, FURNITURE_SELECTORS, RELATED_SELECTORS)
+        # Group by group, as if each were applied in turn: an ad inside a related block goes
+        # as an ad, and the related block keeps only its own links.
+        found = first_matches(root, [_compiled(group) for group in groups])
+        for group, elements in zip(groups, found, strict=True):
+            self._remove(root, elements, keep_links=group is RELATED_SELECTORS)
         self._remove_labelled_blocks(root)
         return inner_html(root)
 
-    def _remove_matching(self, root: HtmlElement, selectors: tuple[str, ...], keep_links: bool) -> None:
-        for element in _compiled(selectors)(root):
-            if element is root or not _is_attached(element, root):
+    def _remove(self, root: HtmlElement, elements: list[HtmlElement], keep_links: bool) -> None:
+        for element in elements:
+            if not _is_attached(element, root):
                 continue
             if keep_links:
                 self._keep_links(element)
@@ -132,9 +135,9 @@ class CrossPromo:
 
 
 @lru_cache(maxsize=64)
-def _compiled(selectors: tuple[str, ...]) -> CSSSelector:
-    """Selector groups are compiled once, not once per page (CSS to XPath costs ~2 ms a group)."""
-    return CSSSelector(", ".join(selectors), translator="html")
+def _compiled(selectors: tuple[str, ...]) -> SimpleSelectors:
+    """Selector groups are parsed once, not once per page."""
+    return SimpleSelectors(selectors)
 
 
 def _squeeze(text: str) -> str:

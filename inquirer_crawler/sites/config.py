@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from inquirer_crawler.simple_css import SimpleSelectors
+
 
 @dataclass(frozen=True)
 class SiteConfig:
@@ -22,10 +24,14 @@ class SiteConfig:
     timezone: str = "Europe/Paris"
     # Extra cross-promotion phrases on top of the language's own (sites/phrases.py).
     extra_cross_promo_phrases: tuple[str, ...] = ()
-    # Extra CSS selectors of junk blocks inside the body.
+    # Extra CSS selectors of junk blocks inside the body, each of one element ("div.promo",
+    # '[id^="promo-"]'; no descendant combinators): checked when the registry is built.
     extra_junk_selectors: tuple[str, ...] = ()
     # Free-form notes for the reader of the registry.
     notes: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        SimpleSelectors(self.extra_junk_selectors)  # a selector the body pipeline cannot apply fails here
 
     @property
     def name(self) -> str:

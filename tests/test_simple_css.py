@@ -1,0 +1,72 @@
+"""The Python matcher of simple selectors agrees with lxml's CSSSelector on the real pages."""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+from lxml.cssselect import CSSSelector
+
+from inquirer_crawler.pipelines.drop_cross_promo import (
+    ADS_SELECTORS,
+    FURNITURE_SELECTORS,
+    NOISE_SELECTORS,
+    RELATED_SELECTORS,
+    SHARE_SELECTORS,
+)
+from inquirer_crawler.replay import mirror_path
+from inquirer_crawler.simple_css import SimpleSelectors, first_matches
+from tests.conftest import EXPECTATIONS, FIXTURES
+
+ALL_SELECTORS = NOISE_SELECTORS + ADS_SELECTORS + SHARE_SELECTORS + FURNITURE_SELECTORS + RELATED_SELECTORS
+# Selectors that match nothing in the body pipelines' own lists but exercise every operator.
+OPERATORS = ('[href$=".pdf"]', '[rel~="tag"]', "div#page.td-container", "a[href]", '[class=""]')
+
+
+@pytest.fixture(scope="module")
+def real_pages() -> list[lxml.html.HtmlElement]:
+    pages = []
+    for expectation in EXPECTATIONS:
+        if not expectation.name.startswith("inquirer-"):
+            path = mirror_path(FIXTURES, expectation.url)
+            assert path is not None
+            pages.append(lxml.html.fromstring(path.read_bytes().decode("utf-8")))
+    return pages
+
+
+@pytest.mark.parametrize("css", ALL_SELECTORS + OPERATORS)
+def test_each_selector_finds_what_lxml_finds_on_whole_real_pages(css: str, real_pages: list) -> None:
+    for root in real_pages:
+        expected = [e for e in CSSSelector(css, translator="html")(root) if e is not root]
+        assert list(_matches(SimpleSelectors([css]), root)) == expected
+
+
+def test_selectors_that_are_matched_on_the_real_pages_are_not_all_empty(real_pages: list) -> None:
+    # The agreement above must be about something: these selectors do match on the saved pages.
+    for css in ("script", ".td-post-sharing", '[class*="td-adspot"]', ".td_module_wrap", "#comments"):
+        assert any(list(_matches(SimpleSelectors([css]), root)) for root in real_pages), css
+
+
+def test_first_matches_gives_each_element_to_its_first_group() -> None:
+    root = lxml.html.fragment_fromstring(
+        '<div><p class="ad related">x</p><p class="related">y</p><script></script><p>text</p></div>'
+    )
+    ads, related = first_matches(root, [SimpleSelectors([".ad", "script"]), SimpleSelectors([".related"])])
+    assert [e.text or e.tag for e in ads] == ["x", "script"]
+    assert [e.text for e in related] == ["y"]
+
+
+@pytest.mark.parametrize("css", ["div p", "div > p", "p:first-child", "p::text", "a:not(.x)", "p + p", '[lang|="fr"]'])
+def test_anything_beyond_one_element_is_refused_when_built(css: str) -> None:
+    with pytest.raises(ValueError, match="not a simple selector"):
+        SimpleSelectors([css])
+
+
+def test_a_site_with_a_selector_the_pipeline_cannot_apply_is_refused_at_registry_time() -> None:
+    from inquirer_crawler.sites.config import SiteConfig
+
+    with pytest.raises(ValueError, match="div .promo"):
+        SiteConfig(("example.test",), extra_junk_selectors=("div .promo",))
+
+
+def _matches(selectors: SimpleSelectors, root: lxml.html.HtmlElement) -> list:
+    return [e for e in root.iter() if e is not root and selectors.match(e)]
