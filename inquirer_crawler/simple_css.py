@@ -11,6 +11,7 @@ combinations), and anything else is refused when the set is built, not silently 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,6 +21,15 @@ from lxml import etree
 
 _Test = Callable[[Any, frozenset[str]], bool]  # (element, its class tokens) -> matches?
 
+# The same operators as regex patterns of an escaped value, for the one-condition selectors.
+_ATTRIBUTE_PATTERNS: dict[str, Callable[[str], str]] = {
+    "exists": lambda value: "",
+    "=": lambda value: f"^{value}$",
+    "^=": lambda value: f"^{value}",
+    "$=": lambda value: f"{value}$",
+    "*=": lambda value: value,
+    "~=": lambda value: rf"(?:^|\s){value}(?:\s|$)",
+}
 _ATTRIBUTE_TESTS: dict[str, Callable[[str, str], bool]] = {
     "exists": lambda actual, _: True,
     "=": lambda actual, wanted: actual == wanted,
@@ -31,27 +41,37 @@ _ATTRIBUTE_TESTS: dict[str, Callable[[str, str], bool]] = {
 
 
 class SimpleSelectors:
-    """A set of selectors; ``match`` answers for one element whether any of them matches it."""
+    """A set of selectors; ``match`` answers for one element whether any of them matches it.
+
+    The usual shapes are answered from sets and one regex per attribute name; only compound
+    selectors of several conditions fall back to testing them one by one."""
 
     def __init__(self, selectors: Iterable[str]) -> None:
         self.css = tuple(selectors)
-        self._tags: set[str] = set()  # bare 'script'
-        self._classes: set[str] = set()  # bare '.td-a-rec'
+        self._tags: set[str] = set()  # 'script'
+        self._classes: set[str] = set()  # '.td-a-rec'
+        self._tag_classes: dict[str, set[str]] = {}  # 'ins.adsbygoogle'
+        attribute_patterns: dict[str, list[str]] = {}  # '[id^="taboola"]', '#comments'
         self._tests: list[tuple[str | None, _Test]] = []  # (tag or None, test) for the rest
         for css in self.css:
             for parsed in cssselect.parse(css):
                 if parsed.pseudo_element:
                     raise ValueError(f"not a simple selector: {css!r}")
-                self._add(parsed.parsed_tree, css)
-
-    def _add(self, tree: Any, css: str) -> None:
-        tag, conditions = _compound(tree, css)
-        if not conditions and tag:
-            self._tags.add(tag)
-        elif tag is None and len(conditions) == 1 and conditions[0][0] == "class":
-            self._classes.add(conditions[0][1])
-        else:
-            self._tests.append((tag, _all_of(conditions)))
+                tag, conditions = _compound(parsed.parsed_tree, css)
+                kinds = [condition[0] for condition in conditions]
+                if not conditions and tag:
+                    self._tags.add(tag)
+                elif kinds == ["class"] and tag is None:
+                    self._classes.add(conditions[0][1])
+                elif kinds == ["class"]:
+                    self._tag_classes.setdefault(str(tag), set()).add(conditions[0][1])
+                elif kinds == ["attr"] and tag is None:
+                    _, name, operator, value = conditions[0]
+                    if value or operator in ("exists", "="):  # '[a^=""]' and the like match nothing
+                        attribute_patterns.setdefault(name, []).append(_ATTRIBUTE_PATTERNS[operator](re.escape(value)))
+                else:
+                    self._tests.append((tag, _all_of(conditions)))
+        self._attributes = [(name, re.compile("|".join(patterns))) for name, patterns in attribute_patterns.items()]
 
     def match(self, element: Any) -> bool:
         if not isinstance(element.tag, str):
@@ -62,6 +82,12 @@ class SimpleSelectors:
         """``match`` with the element's tag and class tokens already read (one read, many sets)."""
         if tag in self._tags or classes & self._classes:
             return True
+        if (tag_classes := self._tag_classes.get(tag)) and classes & tag_classes:
+            return True
+        for name, pattern in self._attributes:
+            value = element.get(name)
+            if value is not None and pattern.search(value):
+                return True
         return any((wanted is None or wanted == tag) and test(element, classes) for wanted, test in self._tests)
 
 

@@ -19,6 +19,15 @@ _INVISIBLE_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in _INVISIBLE) 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2007\u2028\u2029\u0085\u3000]+")
 
 
+# Anything clean_text would keep: a character that is neither space nor invisible.
+_VISIBLE_CHAR = re.compile("[^" + _SPACES.pattern[1:-2] + "".join(re.escape(chr(c)) for c in _INVISIBLE) + "]")
+
+
+def has_text(value: str | None) -> bool:
+    """``bool(clean_text(value))``, without building the cleaned text."""
+    return bool(value) and _VISIBLE_CHAR.search(value) is not None
+
+
 def clean_text(value: str | None) -> str:
     """Mojibake repaired, NFC, no invisible characters, every run of whitespace (NBSP included) one space."""
     if not value:

@@ -21,6 +21,8 @@ def _is_tracking(name: str) -> bool:
 def clean_url(url: str, base: str | None = None) -> str:
     """Absolute URL without tracking parameters or fragment."""
     url = urljoin(base, url.strip()) if base else url.strip()
+    if "?" not in url and "#" not in url:
+        return safe_url_string(url)  # nothing to clean: most links, and the costly part skipped
     query = urlsplit(url).query
     tracking = [name for name, _ in parse_qsl(query, keep_blank_values=True) if _is_tracking(name)]
     # url_query_cleaner also drops the fragment (keep_fragments=False).

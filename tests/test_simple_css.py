@@ -18,8 +18,11 @@ from inquirer_crawler.simple_css import SimpleSelectors, first_matches
 from tests.conftest import EXPECTATIONS, FIXTURES
 
 ALL_SELECTORS = NOISE_SELECTORS + ADS_SELECTORS + SHARE_SELECTORS + FURNITURE_SELECTORS + RELATED_SELECTORS
-# Selectors that match nothing in the body pipelines' own lists but exercise every operator.
-OPERATORS = ('[href$=".pdf"]', '[rel~="tag"]', "div#page.td-container", "a[href]", '[class=""]')
+# Every operator and shape the matcher knows, beyond the pipelines' own lists.
+OPERATORS = (
+    '[href$=".pdf"]', '[href$="/"]', '[rel~="nofollow"]', '[rel~=""]', "[data-src]", '[class=""]', '[id="comments"]',
+    '[class^=""]', "div#page.td-container", "a[href]", "span.td-nr-views-55605", 'a.td-image-wrap[rel~="bookmark"]',
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +67,7 @@ def test_anything_beyond_one_element_is_refused_when_built(css: str) -> None:
 def test_a_site_with_a_selector_the_pipeline_cannot_apply_is_refused_at_registry_time() -> None:
     from inquirer_crawler.sites.config import SiteConfig
 
-    with pytest.raises(ValueError, match="div .promo"):
+    with pytest.raises(ValueError, match=r"div \.promo"):
         SiteConfig(("example.test",), extra_junk_selectors=("div .promo",))
 
 

@@ -9,6 +9,7 @@ the record's allow-list, then read back for ``body``, ``images`` and ``word_coun
 from __future__ import annotations
 
 import re
+from copy import deepcopy
 from typing import Any
 
 import lxml.html
@@ -20,7 +21,7 @@ from inquirer_crawler.encoding import fix_mojibake
 from inquirer_crawler.html import element_text, inner_html, parse_fragment, unparsable_page_dropped
 from inquirer_crawler.items import ArticleItem, Image
 from inquirer_crawler.pipelines.base import CrawlerPipeline
-from inquirer_crawler.text import clean_text, strip_invisible, word_count
+from inquirer_crawler.text import clean_text, has_text, strip_invisible, word_count
 from inquirer_crawler.urls import clean_url, is_http_url
 
 ALLOWED_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "blockquote", "a", "strong", "em", "figure", "img", "figcaption"}
@@ -101,7 +102,7 @@ class _Flattener:
 
     def _flush(self) -> None:
         pieces, self._inline = self._inline, []
-        if not any(clean_text(p) if isinstance(p, str) else element_text(p) for p in pieces):
+        if not any(has_text(p if isinstance(p, str) else p.text_content()) for p in pieces):
             return
         block = lxml.html.Element(self._tag)
         for piece in pieces:
@@ -136,7 +137,9 @@ class _Flattener:
 
 def _detached(el: HtmlElement) -> HtmlElement:
     """A copy of an inline element without its tail (the tail is walked separately)."""
-    return lxml.html.fragment_fromstring(lxml.html.tostring(el, encoding="unicode", with_tail=False))
+    copy = deepcopy(el)
+    copy.tail = None
+    return copy
 
 
 def _has_block_descendant(el: HtmlElement) -> bool:
@@ -200,7 +203,7 @@ def clean_body(item: ArticleItem) -> ArticleItem:
     flat = "".join(lxml.html.tostring(b, encoding="unicode") for b in blocks)
     clean_root = parse_fragment(strip_invisible(fix_mojibake(sanitise(flat))[0]))
     for block in list(clean_root):
-        if block.tag != "figure" and not element_text(block):
+        if block.tag != "figure" and not has_text(block.text_content()):
             clean_root.remove(block)  # empty paragraphs (spacer divs, &nbsp; lines)
     item.body_html = inner_html(clean_root).strip()
     item.body = "\n\n".join(body_blocks_text(clean_root))

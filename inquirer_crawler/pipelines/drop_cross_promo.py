@@ -88,10 +88,16 @@ class CrossPromo:
 
     def _label(self, text: str) -> tuple[str, str] | None:
         """(label, rest) when the text starts with a cross-promotion label."""
-        folded = _LEADING_MARKS.sub("", clean_text(text)).casefold()
+        if len(text) > _HEAD and self._starting_phrase(_fold(_head(text))) is None:
+            return None  # most blocks: only their head is cleaned, not the whole text of a wrapper
+        folded = _fold(text)
+        phrase = self._starting_phrase(folded)
+        return (phrase, folded[len(phrase) :]) if phrase is not None else None
+
+    def _starting_phrase(self, folded: str) -> str | None:
         for phrase in self.phrases:
             if folded.startswith(phrase) and (len(folded) == len(phrase) or not folded[len(phrase)].isalnum()):
-                return phrase, folded[len(phrase) :]
+                return phrase
         return None
 
     def _is_promo(self, element: HtmlElement) -> bool:
@@ -138,6 +144,21 @@ class CrossPromo:
 def _compiled(selectors: tuple[str, ...]) -> SimpleSelectors:
     """Selector groups are parsed once, not once per page."""
     return SimpleSelectors(selectors)
+
+
+# Labels are a few words long; the head keeps them whole even after runs of spaces and marks.
+_HEAD = 400
+
+
+def _head(text: str) -> str:
+    """The start of ``text``, cut at an ASCII space so that a UTF-8 sequence read as cp1252 (which
+    the mojibake repair needs whole) is never split."""
+    cut = text.rfind(" ", 0, _HEAD)
+    return text[: cut if cut > 0 else _HEAD]
+
+
+def _fold(text: str) -> str:
+    return _LEADING_MARKS.sub("", clean_text(text)).casefold()
 
 
 def _squeeze(text: str) -> str:
