@@ -40,74 +40,95 @@ _ATTRIBUTE_TESTS: dict[str, Callable[[str, str], bool]] = {
 }
 
 
-class SimpleSelectors:
-    """A set of selectors; ``match`` answers for one element whether any of them matches it.
+class SelectorGroups:
+    """Ordered groups of selectors. For an element, the first group with a selector that matches
+    it: as if each group were applied to the tree in turn, in one walk instead of one per group.
 
-    The usual shapes are answered from sets and one regex per attribute name; only compound
-    selectors of several conditions fall back to testing them one by one."""
+    The usual shapes are answered from dicts and one regex per attribute name and group; only
+    compound selectors of several conditions are tested one by one."""
 
-    def __init__(self, selectors: Iterable[str]) -> None:
-        self.css = tuple(selectors)
-        self._tags: set[str] = set()  # 'script'
-        self._classes: set[str] = set()  # '.td-a-rec'
-        self._tag_classes: dict[str, set[str]] = {}  # 'ins.adsbygoogle'
-        attribute_patterns: dict[str, list[str]] = {}  # '[id^="taboola"]', '#comments'
-        self._tests: list[tuple[str | None, _Test]] = []  # (tag or None, test) for the rest
-        for css in self.css:
-            for parsed in cssselect.parse(css):
-                if parsed.pseudo_element:
-                    raise ValueError(f"not a simple selector: {css!r}")
-                tag, conditions = _compound(parsed.parsed_tree, css)
-                kinds = [condition[0] for condition in conditions]
-                if not conditions and tag:
-                    self._tags.add(tag)
-                elif kinds == ["class"] and tag is None:
-                    self._classes.add(conditions[0][1])
-                elif kinds == ["class"]:
-                    self._tag_classes.setdefault(str(tag), set()).add(conditions[0][1])
-                elif kinds == ["attr"] and tag is None:
-                    _, name, operator, value = conditions[0]
-                    if value or operator in ("exists", "="):  # '[a^=""]' and the like match nothing
-                        attribute_patterns.setdefault(name, []).append(_ATTRIBUTE_PATTERNS[operator](re.escape(value)))
-                else:
-                    self._tests.append((tag, _all_of(conditions)))
-        self._attributes = [(name, re.compile("|".join(patterns))) for name, patterns in attribute_patterns.items()]
+    def __init__(self, groups: Iterable[Iterable[str]]) -> None:
+        self.groups = tuple(tuple(group) for group in groups)
+        # Each dict keeps the first (lowest) group index of its key: groups are read in order.
+        self._tags: dict[str, int] = {}  # 'script'
+        self._classes: dict[str, int] = {}  # '.td-a-rec'
+        self._tag_classes: dict[tuple[str, str], int] = {}  # 'ins.adsbygoogle'
+        patterns: dict[str, dict[int, list[str]]] = {}  # '[id^="taboola"]', '#comments'
+        self._tests: list[tuple[int, str | None, _Test]] = []  # (group, tag or None, test) for the rest
+        # An element can only match a bare tag or through one of these attributes.
+        self.attribute_names: set[str] = set()
+        for index, group in enumerate(self.groups):
+            for css in group:
+                for parsed in cssselect.parse(css):
+                    if parsed.pseudo_element:
+                        raise ValueError(f"not a simple selector: {css!r}")
+                    self._add(index, *_compound(parsed.parsed_tree, css), patterns)
+        self._attributes = {
+            name: [(index, re.compile("|".join(found))) for index, found in sorted(by_group.items())]
+            for name, by_group in patterns.items()
+        }
 
-    def match(self, element: Any) -> bool:
-        if not isinstance(element.tag, str):
-            return False  # comments, processing instructions
-        return self.matches(element, element.tag, class_tokens(element))
+    def _add(
+        self, index: int, tag: str | None, conditions: list[tuple[str, ...]], patterns: dict[str, dict[int, list[str]]]
+    ) -> None:
+        self.attribute_names |= {"class" if condition[0] == "class" else condition[1] for condition in conditions}
+        kinds = [condition[0] for condition in conditions]
+        if not conditions and tag:
+            self._tags.setdefault(tag, index)
+        elif kinds == ["class"] and tag is None:
+            self._classes.setdefault(conditions[0][1], index)
+        elif kinds == ["class"]:
+            self._tag_classes.setdefault((str(tag), conditions[0][1]), index)
+        elif kinds == ["attr"] and tag is None:
+            _, name, operator, value = conditions[0]
+            if value or operator in ("exists", "="):  # '[a^=""]' and the like match nothing
+                pattern = _ATTRIBUTE_PATTERNS[operator](re.escape(value))
+                patterns.setdefault(name, {}).setdefault(index, []).append(pattern)
+        else:
+            self._tests.append((index, tag, _all_of(conditions)))
 
-    def matches(self, element: Any, tag: str, classes: frozenset[str]) -> bool:
-        """``match`` with the element's tag and class tokens already read (one read, many sets)."""
-        if tag in self._tags or classes & self._classes:
-            return True
-        if (tag_classes := self._tag_classes.get(tag)) and classes & tag_classes:
-            return True
-        for name, pattern in self._attributes:
+    def first_group(self, element: Any) -> int | None:
+        """Index of the first group that matches ``element``, None when none does."""
+        tag = element.tag
+        if not isinstance(tag, str):
+            return None  # comments, processing instructions
+        best = self._tags.get(tag, _NONE)
+        classes = class_tokens(element)
+        for token in classes:
+            best = min(best, self._classes.get(token, _NONE), self._tag_classes.get((tag, token), _NONE))
+        for name in self.attribute_names.intersection(element.keys()):
             value = element.get(name)
-            if value is not None and pattern.search(value):
-                return True
-        return any((wanted is None or wanted == tag) and test(element, classes) for wanted, test in self._tests)
+            for index, pattern in self._attributes.get(name, ()):
+                if index >= best:
+                    break
+                if pattern.search(value):
+                    best = index
+                    break
+        for index, wanted, test in self._tests:
+            if index < best and (wanted is None or wanted == tag) and test(element, classes):
+                best = index
+        return best if best != _NONE else None
+
+    def first_matches(self, root: Any) -> list[list[Any]]:
+        """For each group, the elements under ``root`` (itself left out) it is the first to match,
+        in document order."""
+        found: list[list[Any]] = [[] for _ in self.groups]
+        for element in root.iter(etree.Element):
+            if element is root:
+                continue
+            if element.tag not in self._tags and self.attribute_names.isdisjoint(element.keys()):
+                continue  # most of a body: <p>, <a href>, <strong> that no selector can match
+            index = self.first_group(element)
+            if index is not None:
+                found[index].append(element)
+        return found
+
+
+_NONE = 1 << 30  # "no group": larger than any group index
 
 
 def class_tokens(element: Any) -> frozenset[str]:
     return frozenset((element.get("class") or "").split())
-
-
-def first_matches(root: Any, groups: list[SimpleSelectors]) -> list[list[Any]]:
-    """For each group, the elements under ``root`` (itself left out) that it is the first group to
-    match, in document order: one walk for all the groups."""
-    found: list[list[Any]] = [[] for _ in groups]
-    for element in root.iter(etree.Element):
-        if element is root:
-            continue
-        tag, classes = element.tag, class_tokens(element)
-        for selectors, elements in zip(groups, found, strict=True):
-            if selectors.matches(element, tag, classes):
-                elements.append(element)
-                break
-    return found
 
 
 def _compound(tree: Any, css: str) -> tuple[str | None, list[tuple[str, ...]]]:
@@ -124,8 +145,8 @@ def _compound(tree: Any, css: str) -> tuple[str | None, list[tuple[str, ...]]]:
         else:
             raise ValueError(f"not a simple selector: {css!r}")
         tree = tree.selector
-    if tree.namespace is not None:
-        raise ValueError(f"not a simple selector: {css!r}")
+    if tree.namespace is not None or (tree.element in (None, "*") and not conditions):
+        raise ValueError(f"not a simple selector: {css!r}")  # a namespace, or '*' that takes everything
     return (None if tree.element in (None, "*") else tree.element.lower()), conditions
 
 

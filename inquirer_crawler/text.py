@@ -37,6 +37,11 @@ def clean_text(value: str | None) -> str:
     return _SPACES.sub(" ", value).strip()
 
 
+def collapse_spaces(value: str) -> str:
+    """The last step of clean_text alone, for text already repaired and stripped of invisibles."""
+    return _SPACES.sub(" ", value).strip()
+
+
 _LINE_SEPARATORS_RE = re.compile("[\u2028\u2029\u0085]")
 
 

@@ -14,7 +14,7 @@ from inquirer_crawler.pipelines.drop_cross_promo import (
     SHARE_SELECTORS,
 )
 from inquirer_crawler.replay import mirror_path
-from inquirer_crawler.simple_css import SimpleSelectors, first_matches
+from inquirer_crawler.simple_css import SelectorGroups
 from tests.conftest import EXPECTATIONS, FIXTURES
 
 ALL_SELECTORS = NOISE_SELECTORS + ADS_SELECTORS + SHARE_SELECTORS + FURNITURE_SELECTORS + RELATED_SELECTORS
@@ -40,28 +40,42 @@ def real_pages() -> list[lxml.html.HtmlElement]:
 def test_each_selector_finds_what_lxml_finds_on_whole_real_pages(css: str, real_pages: list) -> None:
     for root in real_pages:
         expected = [e for e in CSSSelector(css, translator="html")(root) if e is not root]
-        assert list(_matches(SimpleSelectors([css]), root)) == expected
+        assert list(_matches(SelectorGroups([[css]]), root)) == expected
 
 
 def test_selectors_that_are_matched_on_the_real_pages_are_not_all_empty(real_pages: list) -> None:
     # The agreement above must be about something: these selectors do match on the saved pages.
     for css in ("script", ".td-post-sharing", '[class*="td-adspot"]', ".td_module_wrap", "#comments"):
-        assert any(list(_matches(SimpleSelectors([css]), root)) for root in real_pages), css
+        assert any(list(_matches(SelectorGroups([[css]]), root)) for root in real_pages), css
+
+
+def test_each_element_goes_to_the_first_group_lxml_finds_it_in_on_whole_real_pages(real_pages: list) -> None:
+    groups = [NOISE_SELECTORS, ADS_SELECTORS, SHARE_SELECTORS, FURNITURE_SELECTORS, RELATED_SELECTORS]
+    matcher = SelectorGroups(groups)
+    for root in real_pages:
+        taken: set = {root}
+        expected = []
+        for group in groups:
+            matched = [e for e in CSSSelector(", ".join(group), translator="html")(root) if e not in taken]
+            taken.update(matched)
+            expected.append(matched)
+        assert matcher.first_matches(root) == expected
+        assert sum(map(len, expected)) > 20  # about something: dozens of elements on each page
 
 
 def test_first_matches_gives_each_element_to_its_first_group() -> None:
     root = lxml.html.fragment_fromstring(
         '<div><p class="ad related">x</p><p class="related">y</p><script></script><p>text</p></div>'
     )
-    ads, related = first_matches(root, [SimpleSelectors([".ad", "script"]), SimpleSelectors([".related"])])
+    ads, related = SelectorGroups([[".ad", "script"], [".related"]]).first_matches(root)
     assert [e.text or e.tag for e in ads] == ["x", "script"]
     assert [e.text for e in related] == ["y"]
 
 
-@pytest.mark.parametrize("css", ["div p", "div > p", "p:first-child", "p::text", "a:not(.x)", "p + p", '[lang|="fr"]'])
+@pytest.mark.parametrize("css", ["div p", "div > p", "p:first-child", "p::text", "a:not(.x)", "p + p", '[lang|="fr"]', "*"])
 def test_anything_beyond_one_element_is_refused_when_built(css: str) -> None:
     with pytest.raises(ValueError, match="not a simple selector"):
-        SimpleSelectors([css])
+        SelectorGroups([[css]])
 
 
 def test_a_site_with_a_selector_the_pipeline_cannot_apply_is_refused_at_registry_time() -> None:
@@ -71,5 +85,5 @@ def test_a_site_with_a_selector_the_pipeline_cannot_apply_is_refused_at_registry
         SiteConfig(("example.test",), extra_junk_selectors=("div .promo",))
 
 
-def _matches(selectors: SimpleSelectors, root: lxml.html.HtmlElement) -> list:
-    return [e for e in root.iter() if e is not root and selectors.match(e)]
+def _matches(selectors: SelectorGroups, root: lxml.html.HtmlElement) -> list:
+    return [e for e in root.iter() if e is not root and selectors.first_group(e) == 0]

@@ -21,7 +21,7 @@ from inquirer_crawler.encoding import fix_mojibake
 from inquirer_crawler.html import element_text, inner_html, parse_fragment, unparsable_page_dropped
 from inquirer_crawler.items import ArticleItem, Image
 from inquirer_crawler.pipelines.base import CrawlerPipeline
-from inquirer_crawler.text import clean_text, has_text, strip_invisible, word_count
+from inquirer_crawler.text import clean_text, collapse_spaces, has_text, strip_invisible, word_count
 from inquirer_crawler.urls import clean_url, is_http_url
 
 ALLOWED_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "blockquote", "a", "strong", "em", "figure", "img", "figcaption"}
@@ -180,17 +180,20 @@ def sanitise(html: str) -> str:
 
 
 def body_blocks_text(root: HtmlElement) -> list[str]:
-    """Paragraph texts of sanitised body HTML: one per p/heading/list item/quote paragraph."""
+    """Paragraph texts of sanitised body HTML: one per p/heading/list item/quote paragraph.
+    That HTML was repaired, normalised and stripped of invisible characters as a whole
+    (``clean_body``), so each paragraph only needs its spaces collapsed."""
     texts: list[str] = []
     for block in root:
         if block.tag == "figure":
             continue
         if block.tag in _LISTS:
-            texts += [element_text(li) for li in block.iter("li")]
+            parts = list(block.iter("li"))
         elif block.tag == "blockquote" and block.find(".//p") is not None:
-            texts += [element_text(p) for p in block.iter("p", "li")]
+            parts = list(block.iter("p", "li"))
         else:
-            texts.append(element_text(block))
+            parts = [block]
+        texts += [collapse_spaces(part.text_content()) for part in parts]
     return [t for t in texts if t]
 
 

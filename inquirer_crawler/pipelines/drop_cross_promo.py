@@ -16,7 +16,7 @@ from lxml.html import HtmlElement
 from inquirer_crawler.html import element_text, inner_html, links_of, parse_fragment, remove, unparsable_page_dropped
 from inquirer_crawler.items import ArticleItem, Link
 from inquirer_crawler.pipelines.base import CrawlerPipeline
-from inquirer_crawler.simple_css import SimpleSelectors, first_matches
+from inquirer_crawler.simple_css import SelectorGroups
 from inquirer_crawler.sites import site_for_host
 from inquirer_crawler.sites.phrases import phrases_for
 from inquirer_crawler.text import clean_text
@@ -71,7 +71,7 @@ class CrossPromo:
         groups = (NOISE_SELECTORS, self.ad_selectors, SHARE_SELECTORS, FURNITURE_SELECTORS, RELATED_SELECTORS)
         # Group by group, as if each were applied in turn: an ad inside a related block goes
         # as an ad, and the related block keeps only its own links.
-        found = first_matches(root, [_compiled(group) for group in groups])
+        found = _compiled(groups).first_matches(root)
         for group, elements in zip(groups, found, strict=True):
             self._remove(root, elements, keep_links=group is RELATED_SELECTORS)
         self._remove_labelled_blocks(root)
@@ -95,10 +95,8 @@ class CrossPromo:
         return (phrase, folded[len(phrase) :]) if phrase is not None else None
 
     def _starting_phrase(self, folded: str) -> str | None:
-        for phrase in self.phrases:
-            if folded.startswith(phrase) and (len(folded) == len(phrase) or not folded[len(phrase)].isalnum()):
-                return phrase
-        return None
+        match = _phrases_at_start(self.phrases).match(folded)
+        return match.group() if match else None
 
     def _is_promo(self, element: HtmlElement) -> bool:
         found = self._label(element.text_content())
@@ -141,18 +139,25 @@ class CrossPromo:
 
 
 @lru_cache(maxsize=64)
-def _compiled(selectors: tuple[str, ...]) -> SimpleSelectors:
-    """Selector groups are parsed once, not once per page."""
-    return SimpleSelectors(selectors)
+def _phrases_at_start(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """The first phrase, in the given order, that starts the text as whole words."""
+    return re.compile("(?:" + "|".join(re.escape(phrase) for phrase in phrases) + r")(?![^\W_])")
+
+
+@lru_cache(maxsize=64)
+def _compiled(groups: tuple[tuple[str, ...], ...]) -> SelectorGroups:
+    """Selector groups are parsed once (per set of ad prefixes and site extras), not once per page."""
+    return SelectorGroups(groups)
 
 
 # Labels are a few words long; the head keeps them whole even after runs of spaces and marks.
-_HEAD = 400
+_HEAD = 160
 
 
 def _head(text: str) -> str:
     """The start of ``text``, cut at an ASCII space so that a UTF-8 sequence read as cp1252 (which
     the mojibake repair needs whole) is never split."""
+    text = text.lstrip()
     cut = text.rfind(" ", 0, _HEAD)
     return text[: cut if cut > 0 else _HEAD]
 

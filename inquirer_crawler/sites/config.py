@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from inquirer_crawler.simple_css import SimpleSelectors
+from inquirer_crawler.simple_css import SelectorGroups
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class SiteConfig:
     notes: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
-        SimpleSelectors(self.extra_junk_selectors)  # a selector the body pipeline cannot apply fails here
+        SelectorGroups([self.extra_junk_selectors])  # a selector the body pipeline cannot apply fails here
 
     @property
     def name(self) -> str:
