@@ -23,6 +23,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from inquirer_crawler.encoding import repaired
+from inquirer_crawler.html import parse_page
 from inquirer_crawler.items import ArticleItem
 from inquirer_crawler.ledger import FAILED_REASONS, RunLedger
 from inquirer_crawler.pages import ArticlePage
@@ -122,7 +123,7 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
             return
         assert isinstance(response, TextResponse)
         response = self._readable(response)
-        page = ListingPage(response.url, response.selector)
+        page = ListingPage(response.url, parse_page(response.text, response.url))
         if canonical_host := page.canonical_host():
             # A mirror's pages link to the public host: those links are the same site.
             self.policy.aliases.add(bare_host(canonical_host))
@@ -142,7 +143,7 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
         for url in unknown:
             yield self._article_request(url)
         if listing == "home" and self.options.sections is None and not self.site.sections:
-            yield from self._discovered_sections(response)
+            yield from self._discovered_sections(page)
         if not entries:
             return  # an empty page ends the listing (also the end of /page/N/ built by hand)
         if len(recent) < len(entries):
@@ -167,12 +168,10 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
             self.listing_pages[listing] = self.listing_pages.get(listing, 1) + 1
             yield self._listing_request(url, listing, probe=probe)
 
-    def _discovered_sections(self, response: TextResponse) -> Iterator[scrapy.Request]:
+    def _discovered_sections(self, page: ListingPage) -> Iterator[scrapy.Request]:
         """For a site with no registry entry: the category links of the home page's menus."""
-        hrefs = response.xpath(
-            "//*[contains(@class,'menu')]//a[contains(@href,'/category/')]/@href"
-        ).getall()
-        for url in self._follow(hrefs, response.url):
+        hrefs = page.selector.xpath("//*[contains(@class,'menu')]//a[contains(@href,'/category/')]/@href").getall()
+        for url in self._follow(hrefs, page.url):
             slug = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
             yield self._listing_request(url, slug)
 
@@ -193,7 +192,7 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
         assert isinstance(response, TextResponse)
         response = self._readable(response)
         site = self.site_for(response.url)
-        page = ArticlePage(response.url, response.selector, site, fetched_at=utc_now())
+        page = ArticlePage(response.url, parse_page(response.text, response.url), site, fetched_at=utc_now())
         try:
             if not page.is_article():
                 self._settle(response.url, "failed", "not_article")
