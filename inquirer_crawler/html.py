@@ -9,7 +9,6 @@ from typing import Any
 import lxml.html
 from lxml import etree
 from lxml.etree import LxmlError, ParserError
-from lxml.html import HtmlElement
 from parsel import Selector
 from parsel.selector import create_root_node
 from scrapy.exceptions import DropItem
@@ -24,7 +23,7 @@ def parse_page(html: str, url: str | None = None) -> Selector:
     return Selector(root=create_root_node(html, etree.HTMLParser, base_url=url), type="html")
 
 
-def parse_fragment(html: str) -> HtmlElement:
+def parse_fragment(html: str) -> etree._Element:
     """The fragment's elements inside one <div> (an empty <div> for empty or broken input)."""
     try:
         return lxml.html.fragment_fromstring(html or "", create_parent="div")
@@ -32,21 +31,58 @@ def parse_fragment(html: str) -> HtmlElement:
         return lxml.html.fragment_fromstring("", create_parent="div")
 
 
-def inner_html(root: HtmlElement) -> str:
+def inner_html(root: etree._Element) -> str:
     return (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
 
 
-def element_text(element: HtmlElement) -> str:
-    return clean_text(element.text_content())
+def text_of(element: etree._Element) -> str:
+    """All the text of an element, as lxml.html's text_content(), for plain lxml elements too
+    (the page's body arrives as one, see BodyTree)."""
+    return "".join(element.itertext())
 
 
-def remove(element: HtmlElement) -> None:
-    """Remove an element but keep its tail text in place (drop_tree does exactly that)."""
-    if element.getparent() is not None:
-        element.drop_tree()
+def element_text(element: etree._Element) -> str:
+    return clean_text(text_of(element))
 
 
-def links_of(element: HtmlElement, base_url: str) -> list[tuple[str, str]]:
+def remove(element: etree._Element) -> None:
+    """Remove an element but keep its tail text in place, as lxml.html's drop_tree does."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + element.tail
+        else:
+            previous.tail = (previous.tail or "") + element.tail
+    parent.remove(element)
+
+
+class BodyTree:
+    """The body handed from one pipeline step to the next as a tree, so that it is not serialised
+    and parsed again at each step (~0.4 ms a page). ``item.body_html`` stays the truth: a step
+    takes the tree only while ``body_html`` is the very string the tree was stored with."""
+
+    KEY = "body_tree"
+
+    @staticmethod
+    def store(item: Any, root: etree._Element, html: str) -> None:
+        """``root`` is a <div> around the body; ``html`` is its inner HTML, now ``item.body_html``."""
+        item.body_html = html
+        item.page_hints[BodyTree.KEY] = (root, html)
+
+    @staticmethod
+    def take(item: Any) -> etree._Element:
+        """The stored tree (which the caller may change: it is removed from the item), else
+        ``item.body_html`` parsed."""
+        root, html = item.page_hints.pop(BodyTree.KEY, (None, None))
+        if root is not None and html is item.body_html:
+            return root
+        return parse_fragment(item.body_html)
+
+
+def links_of(element: etree._Element, base_url: str) -> list[tuple[str, str]]:
     """(href, text) of the element's links, the element itself included when it is a link."""
     anchors = [element] if element.tag == "a" else []
     anchors += element.iter("a")

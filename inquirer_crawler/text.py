@@ -33,13 +33,14 @@ def clean_text(value: str | None) -> str:
     if not value:
         return ""
     value, _ = fix_mojibake(value)  # first: "à" read as cp1252 ends in an NBSP the next steps would eat
-    value = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", value))
-    return _SPACES.sub(" ", value).strip()
+    return collapse_spaces(_INVISIBLE_RE.sub("", unicodedata.normalize("NFC", value)))
 
 
 def collapse_spaces(value: str) -> str:
-    """The last step of clean_text alone, for text already repaired and stripped of invisibles."""
-    return _SPACES.sub(" ", value).strip()
+    """The last step of clean_text alone, for text already repaired and stripped of invisibles.
+    str.split() splits on exactly the characters of ``_SPACES`` (those of str.isspace, NBSP and
+    the line separators included) and is several times faster than the regex."""
+    return " ".join(value.split())
 
 
 _LINE_SEPARATORS_RE = re.compile("[\u2028\u2029\u0085]")

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from scrapy.exceptions import DropItem
 from scrapy.settings import Settings
 
+from inquirer_crawler.html import BodyTree, parse_fragment
 from inquirer_crawler.items import ArticleItem
+from inquirer_crawler.pages import ArticlePage
 from inquirer_crawler.pipelines.clean_body import clean_body
 from inquirer_crawler.pipelines.drop_cross_promo import drop_cross_promo
-from tests.conftest import build_pipelines, run_pipelines
+from inquirer_crawler.replay import mirror_path
+from tests.conftest import EXPECTATIONS, FIXTURES, Expectation, build_pipelines, run_pipelines
+
+FETCHED = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 BASE = "https://theinquirer.fr/un-article/"
 
@@ -209,3 +216,27 @@ def test_a_wire_story_republished_under_another_url_is_kept_twice() -> None:
     second = run_pipelines(item(KEPT, url="https://theinquirer.fr/la-meme-depeche/", post_id=8), pipelines)
     assert first.body == second.body and first.url != second.url
     assert crawler.stats.get_value("articles/dropped/duplicate") is None
+
+
+@pytest.mark.parametrize("expectation", EXPECTATIONS, ids=lambda e: e.name)
+def test_the_body_handed_on_as_a_tree_gives_the_record_a_fresh_parse_gives(expectation: Expectation) -> None:
+    """The page hands its body to the pipelines as a tree (BodyTree); parsing ``body_html`` instead
+    must not change one field of any fixture's record."""
+    path = mirror_path(FIXTURES, expectation.url)
+    assert path is not None
+    page = ArticlePage.from_html(path.read_bytes().decode("utf-8"), expectation.url, fetched_at=FETCHED)
+    with_tree, without_tree = page.to_item(), page.to_item()
+    assert BodyTree.KEY in with_tree.page_hints
+    del without_tree.page_hints[BodyTree.KEY]
+    records = [vars(run_pipelines(item)) for item in (with_tree, without_tree)]
+    for record in records:
+        record.pop("page_hints")
+    assert records[0] == records[1]
+    assert records[0]["body"]
+
+
+def test_a_body_changed_after_the_tree_was_stored_is_parsed_again() -> None:
+    article = item("<p>Ancien texte.</p>")
+    BodyTree.store(article, parse_fragment(article.body_html), article.body_html)
+    article.body_html = "<p>Nouveau texte.</p>"  # a user's pipeline rewrote it
+    assert clean_body(drop_cross_promo(article)).body == "Nouveau texte."

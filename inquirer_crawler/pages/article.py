@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 from parsel import Selector, SelectorList
 
-from inquirer_crawler.html import parse_page
+from inquirer_crawler.html import BodyTree, parse_page
 from inquirer_crawler.items import ArticleItem, Image, Link
 from inquirer_crawler.pages.dates import (
     parse_iso,
@@ -561,6 +562,10 @@ class ArticlePage:
     # -- content ----------------------------------------------------------------------------------
 
     def body_root(self) -> Selector | None:
+        return self._body_root
+
+    @cached_property
+    def _body_root(self) -> Selector | None:
         for css in _BODY_ROOTS:
             found = self._find_in_scope(css) or self._find(css)
             if found:
@@ -570,6 +575,17 @@ class ArticlePage:
     def body_html(self) -> str:
         root = self.body_root()
         return root.get() if root is not None else ""
+
+    def _body_tree(self) -> etree._Element:
+        """The body as the pipelines take it (a <div> around a copy of the body's element): they
+        clean a copy of this tree instead of parsing ``body_html`` again."""
+        wrapper = etree.Element("div")
+        root = self.body_root()
+        if root is not None and isinstance(root.root, etree._Element):
+            body = deepcopy(root.root)
+            body.tail = None
+            wrapper.append(body)
+        return wrapper
 
     def summary(self) -> str | None:
         return _first(
@@ -609,7 +625,7 @@ class ArticlePage:
 
     def to_item(self) -> ArticleItem:
         canonical = self.canonical_url()
-        return ArticleItem(
+        item = ArticleItem(
             url=canonical,
             site=bare_host(urlsplit(canonical).netloc),
             post_id=self.post_id(),
@@ -638,3 +654,5 @@ class ArticlePage:
                 "site": self.site.name,
             },
         )
+        BodyTree.store(item, self._body_tree(), item.body_html)
+        return item

@@ -15,10 +15,9 @@ from typing import Any
 import lxml.html
 import nh3
 from lxml import etree
-from lxml.html import HtmlElement
 
 from inquirer_crawler.encoding import fix_mojibake
-from inquirer_crawler.html import element_text, inner_html, parse_fragment, unparsable_page_dropped
+from inquirer_crawler.html import BodyTree, element_text, inner_html, parse_fragment, text_of, unparsable_page_dropped
 from inquirer_crawler.items import ArticleItem, Image
 from inquirer_crawler.pipelines.base import CrawlerPipeline
 from inquirer_crawler.text import clean_text, collapse_spaces, has_text, strip_invisible, word_count
@@ -44,23 +43,23 @@ class _Flattener:
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
-        self.blocks: list[HtmlElement] = []
+        self.blocks: list[etree._Element] = []
         self._inline: list[Any] = []  # strings and inline elements waiting for a paragraph
         self._tag = "p"  # the tag the waiting inline content will get
 
-    def run(self, root: HtmlElement) -> list[HtmlElement]:
+    def run(self, root: etree._Element) -> list[etree._Element]:
         self._walk(root)
         self._flush()
         return self.blocks
 
-    def _walk(self, container: HtmlElement) -> None:
+    def _walk(self, container: etree._Element) -> None:
         self._add_text(container.text)
         for child in container:
             if isinstance(child.tag, str):
                 self._visit(child)
             self._add_text(child.tail)
 
-    def _visit(self, el: HtmlElement) -> None:
+    def _visit(self, el: etree._Element) -> None:
         tag = el.tag
         if tag == "br":
             self._flush()
@@ -89,7 +88,7 @@ class _Flattener:
         else:
             self._inline.append(_detached(el))
 
-    def _paragraph(self, el: HtmlElement, tag: str) -> None:
+    def _paragraph(self, el: etree._Element, tag: str) -> None:
         """A text block; a <br> inside it splits it, an image in it becomes a figure of its own."""
         self._tag = tag
         self._walk(el)
@@ -102,7 +101,7 @@ class _Flattener:
 
     def _flush(self) -> None:
         pieces, self._inline = self._inline, []
-        if not any(has_text(p if isinstance(p, str) else p.text_content()) for p in pieces):
+        if not any(has_text(p if isinstance(p, str) else text_of(p)) for p in pieces):
             return
         block = lxml.html.Element(self._tag)
         for piece in pieces:
@@ -115,7 +114,7 @@ class _Flattener:
                 block.append(piece)
         self.blocks.append(block)
 
-    def _add_figure(self, img: HtmlElement | None, caption: HtmlElement | None) -> None:
+    def _add_figure(self, img: etree._Element | None, caption: etree._Element | None) -> None:
         src = _image_src(img, self.base_url) if img is not None else None
         if not src:
             return
@@ -128,25 +127,25 @@ class _Flattener:
             new_caption.text = element_text(caption)
         self.blocks.append(figure)
 
-    def _last_figure_without_caption(self) -> HtmlElement | None:
+    def _last_figure_without_caption(self) -> etree._Element | None:
         last = self.blocks[-1] if self.blocks else None
         if last is not None and last.tag == "figure" and last.find("figcaption") is None:
             return last
         return None
 
 
-def _detached(el: HtmlElement) -> HtmlElement:
+def _detached(el: etree._Element) -> etree._Element:
     """A copy of an inline element without its tail (the tail is walked separately)."""
     copy = deepcopy(el)
     copy.tail = None
     return copy
 
 
-def _has_block_descendant(el: HtmlElement) -> bool:
+def _has_block_descendant(el: etree._Element) -> bool:
     return any(isinstance(d.tag, str) and d.tag in _BLOCKS for d in el.iterdescendants())
 
 
-def _image_src(img: HtmlElement, base_url: str) -> str | None:
+def _image_src(img: etree._Element, base_url: str) -> str | None:
     for attribute in _LAZY_SRC:
         value = (img.get(attribute) or "").strip()
         if value and not value.startswith("data:"):
@@ -155,13 +154,13 @@ def _image_src(img: HtmlElement, base_url: str) -> str | None:
     return None
 
 
-def _absolutise_links(root: HtmlElement, base_url: str) -> None:
+def _absolutise_links(root: etree._Element, base_url: str) -> None:
     for anchor in root.iter("a"):
         if href := anchor.get("href"):
             anchor.set("href", clean_url(href, base=base_url))
 
 
-def _rename_tags(root: HtmlElement) -> None:
+def _rename_tags(root: etree._Element) -> None:
     for el in root.iter():
         if isinstance(el.tag, str) and el.tag in _RENAMES:
             el.tag = _RENAMES[el.tag]
@@ -179,7 +178,7 @@ def sanitise(html: str) -> str:
     )
 
 
-def body_blocks_text(root: HtmlElement) -> list[str]:
+def body_blocks_text(root: etree._Element) -> list[str]:
     """Paragraph texts of sanitised body HTML: one per p/heading/list item/quote paragraph.
     That HTML was repaired, normalised and stripped of invisible characters as a whole
     (``clean_body``), so each paragraph only needs its spaces collapsed."""
@@ -193,20 +192,20 @@ def body_blocks_text(root: HtmlElement) -> list[str]:
             parts = list(block.iter("p", "li"))
         else:
             parts = [block]
-        texts += [collapse_spaces(part.text_content()) for part in parts]
+        texts += [collapse_spaces(text_of(part)) for part in parts]
     return [t for t in texts if t]
 
 
 def clean_body(item: ArticleItem) -> ArticleItem:
     base_url = item.page_hints.get("base_url") or item.url
-    root = parse_fragment(item.body_html)
+    root = BodyTree.take(item)
     _rename_tags(root)
     _absolutise_links(root, base_url)
     blocks = _Flattener(base_url).run(root)
     flat = "".join(lxml.html.tostring(b, encoding="unicode") for b in blocks)
     clean_root = parse_fragment(strip_invisible(fix_mojibake(sanitise(flat))[0]))
     for block in list(clean_root):
-        if block.tag != "figure" and not has_text(block.text_content()):
+        if block.tag != "figure" and not has_text(text_of(block)):
             clean_root.remove(block)  # empty paragraphs (spacer divs, &nbsp; lines)
     item.body_html = inner_html(clean_root).strip()
     item.body = "\n\n".join(body_blocks_text(clean_root))
@@ -215,7 +214,7 @@ def clean_body(item: ArticleItem) -> ArticleItem:
     return item
 
 
-def _images(root: HtmlElement) -> list[Image]:
+def _images(root: etree._Element) -> list[Image]:
     images: list[Image] = []
     for figure in root.iter("figure"):
         img = figure.find(".//img")

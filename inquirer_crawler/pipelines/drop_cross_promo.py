@@ -11,9 +11,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from lxml.html import HtmlElement
+from lxml import etree
 
-from inquirer_crawler.html import element_text, inner_html, links_of, parse_fragment, remove, unparsable_page_dropped
+from inquirer_crawler.html import BodyTree, element_text, inner_html, links_of, remove, text_of, unparsable_page_dropped
 from inquirer_crawler.items import ArticleItem, Link
 from inquirer_crawler.pipelines.base import CrawlerPipeline
 from inquirer_crawler.simple_css import SelectorGroups
@@ -66,8 +66,8 @@ class CrossPromo:
         self.related: list[Link] = []
         self.removed = 0
 
-    def run(self, body_html: str) -> str:
-        root = parse_fragment(body_html)
+    def run(self, root: etree._Element) -> None:
+        """Clean the body under ``root`` (a <div> around it) in place."""
         groups = (NOISE_SELECTORS, self.ad_selectors, SHARE_SELECTORS, FURNITURE_SELECTORS, RELATED_SELECTORS)
         # Group by group, as if each were applied in turn: an ad inside a related block goes
         # as an ad, and the related block keeps only its own links.
@@ -75,9 +75,8 @@ class CrossPromo:
         for group, elements in zip(groups, found, strict=True):
             self._remove(root, elements, keep_links=group is RELATED_SELECTORS)
         self._remove_labelled_blocks(root)
-        return inner_html(root)
 
-    def _remove(self, root: HtmlElement, elements: list[HtmlElement], keep_links: bool) -> None:
+    def _remove(self, root: etree._Element, elements: list[etree._Element], keep_links: bool) -> None:
         for element in elements:
             if not _is_attached(element, root):
                 continue
@@ -98,8 +97,8 @@ class CrossPromo:
         match = _phrases_at_start(self.phrases).match(folded)
         return match.group() if match else None
 
-    def _is_promo(self, element: HtmlElement) -> bool:
-        found = self._label(element.text_content())
+    def _is_promo(self, element: etree._Element) -> bool:
+        found = self._label(text_of(element))
         if found is None:
             return False
         rest = found[1].strip(" :：\u00a0-–—»›>|")
@@ -111,7 +110,7 @@ class CrossPromo:
             return False  # a wrapper that merely starts with a promo line: look inside it instead
         return not rest or bool(_SEPARATOR.match(found[1]))
 
-    def _remove_labelled_blocks(self, container: HtmlElement) -> None:
+    def _remove_labelled_blocks(self, container: etree._Element) -> None:
         for child in list(container):
             if not isinstance(child.tag, str):
                 continue
@@ -128,7 +127,7 @@ class CrossPromo:
             elif child.tag in _CONTAINERS or child.tag in ("ul", "ol"):
                 self._remove_labelled_blocks(child)
 
-    def _keep_links(self, element: HtmlElement) -> None:
+    def _keep_links(self, element: etree._Element) -> None:
         for href, text in links_of(element, self.base_url):
             title = text
             if found := self._label(text):
@@ -173,16 +172,16 @@ def _squeeze(text: str) -> str:
 _BLOCK_TAGS = {"p", "div", "section", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "table"}
 
 
-def _has_block_children(element: HtmlElement) -> bool:
+def _has_block_children(element: etree._Element) -> bool:
     return any(child.tag in _BLOCK_TAGS for child in element.iterdescendants())
 
 
-def _is_attached(element: HtmlElement, root: HtmlElement) -> bool:
+def _is_attached(element: etree._Element, root: etree._Element) -> bool:
     """False once an ancestor was removed earlier in the same pass."""
     return any(ancestor is root for ancestor in element.iterancestors())
 
 
-def _is_link_list(element: HtmlElement) -> bool:
+def _is_link_list(element: etree._Element) -> bool:
     """A block whose whole text is link text: a list of promoted titles."""
     text = element_text(element)
     link_text = " ".join(element_text(a) for a in element.iter("a"))
@@ -210,7 +209,9 @@ def drop_cross_promo(item: ArticleItem) -> ArticleItem:
     )
     if site.extra_junk_selectors:
         promo.ad_selectors += site.extra_junk_selectors
-    item.body_html = promo.run(item.body_html)
+    root = BodyTree.take(item)
+    promo.run(root)
+    BodyTree.store(item, root, inner_html(root))
     item.related = [*item.related, *promo.related]
     hints["junk_removed"] = promo.removed
     return item
