@@ -432,9 +432,7 @@ def extraction_costs(repeats: int) -> list[PageCost]:
     lxml_t: dict[str, list[float]] = {url: [] for _, url, _, _ in pages}
     steps: dict[str, list[dict[str, float]]] = {url: [] for _, url, _, _ in pages}
     traf_t: dict[str, list[float]] = {url: [] for _, url, _, _ in pages}
-    gc.collect()
-    # Rounds outside, pages inside: load from a neighbour (the other hyperthread) hits every page alike.
-    for r in range(repeats):
+    def timed_round(r: int) -> None:
         for _, url, html, _ in pages:
             t = clock()
             lxml.html.fromstring(html)
@@ -444,6 +442,17 @@ def extraction_costs(repeats: int) -> list[PageCost]:
                 t = clock()
                 trafilatura.extract(html, url=url, with_metadata=True)
                 traf_t[url].append(clock() - t)
+
+    # Rounds outside, pages inside: load from a neighbour (the other hyperthread) hits every page alike.
+    # The cyclic garbage collector is off while timing, as timeit does, and runs between rounds: a
+    # full collection landing inside one call made trafilatura's times swing from 45 to 90 ms a page.
+    gc.disable()
+    try:
+        for r in range(repeats):
+            gc.collect()
+            timed_round(r)
+    finally:
+        gc.enable()
     results = []
     for name, url, html, real in pages:
         step_ms = {key: 1000 * statistics.median(s[key] for s in steps[url]) for key in steps[url][0]}
