@@ -8,6 +8,7 @@ cp1252 (a superset of Latin-1 for printable text, and what French sites send).
 
 from __future__ import annotations
 
+import codecs
 import re
 
 from scrapy.http import TextResponse
@@ -25,11 +26,20 @@ def repaired(response: TextResponse) -> tuple[TextResponse, bool]:
     declared = (_declared(response) or "").lower()
     if declared in _SINGLE_BYTE:
         return response, False
+    if _is_utf8(response.encoding) and "\ufffd" not in response.text:
+        return response, False  # read as UTF-8 without a replaced byte: valid (the text is needed anyway)
     try:
         response.body.decode("utf-8")
     except UnicodeDecodeError:
         return response.replace(encoding="cp1252"), True
     return response, False
+
+
+def _is_utf8(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def fix_mojibake(text: str) -> tuple[str, bool]:

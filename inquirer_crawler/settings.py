@@ -37,6 +37,10 @@ URLLENGTH_LIMIT = 2083
 DEPTH_LIMIT = 0
 MEMUSAGE_LIMIT_MB = 1024
 MEMUSAGE_WARNING_MB = 512
+# Scrapy re-reads a callback's source (inspect + ast) on every response to warn about generators
+# that return a value: its cache is keyed weakly on the bound method, which dies with each request.
+# That cost ~0.8 ms a page here (BENCHMARKS.md); tests/test_settings.py runs the same check once.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 # --- security ------------------------------------------------------------------------------
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}

@@ -67,3 +67,22 @@ def test_parsed_pages_are_released_after_their_callback() -> None:
     assert response.css("h1::text").get() == "t" and response._cached_selector is not None
     assert list(ReleaseSelectors().process_spider_output(response, iter([1, 2]))) == [1, 2]
     assert response._cached_selector is None  # the tree is freed now, not at the next full GC
+
+
+def test_no_spider_callback_is_a_generator_that_returns_a_value() -> None:
+    """The check Scrapy would run on every response (switched off in settings.py for its cost), run once."""
+    import inspect
+
+    from scrapy.utils.misc import is_generator_with_return_value
+
+    from inquirer_crawler.spiders.inquirer import InquirerSpider
+    from inquirer_crawler.spiders.newspaper import NewspaperSpider
+
+    callbacks = [
+        member
+        for spider in (NewspaperSpider, InquirerSpider)
+        for name, member in inspect.getmembers(spider, inspect.isgeneratorfunction)
+        if name.startswith(("parse", "on_"))
+    ]
+    assert len(callbacks) >= 3  # parse_listing, parse_article and the change-source callbacks at least
+    assert not [c.__qualname__ for c in callbacks if is_generator_with_return_value(c)]
