@@ -95,13 +95,15 @@ LOG_LEVEL = "INFO"
 COMMANDS_MODULE = "inquirer_crawler.commands"
 
 SPIDER_MIDDLEWARES = {
-    # Outermost: frees each page's parsed tree as soon as its callback is done (a response and its
-    # Selector hold each other; left to the garbage collector they pile up: 225 MB -> 94 MB on a
-    # 2,000-article crawl, BENCHMARKS.md part 3).
+    # Outermost, a safety net: the spider parses each page itself (html.parse_page) and never builds
+    # response.selector, but any component that does leaves a response <-> Selector cycle holding
+    # the page's tree until a full garbage collection (225 MB instead of 94 MB on a 2,000-article
+    # crawl when the spider still used response.selector, BENCHMARKS.md part 3). This breaks it.
     "inquirer_crawler.extensions.memory.ReleaseSelectors": 50,
 }
 
 EXTENSIONS = {
+    "inquirer_crawler.extensions.memory.FreezeStartupObjects": 300,
     "inquirer_crawler.state.extension.RunState": 400,
     "inquirer_crawler.extensions.summary.CrawlSummary": 500,
 }

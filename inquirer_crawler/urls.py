@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from w3lib.url import canonicalize_url, safe_url_string, url_query_cleaner
@@ -30,6 +31,7 @@ def clean_url(url: str, base: str | None = None) -> str:
     return safe_url_string(url)
 
 
+@lru_cache(maxsize=8192)  # a crawl keys each article URL ~4 times (listing, neighbours, response, export)
 def url_key(url: str) -> str:
     """Identity of a URL for de-duplication: canonical form, host without www, no trailing-slash difference."""
     key = canonicalize_url(clean_url(url))

@@ -76,12 +76,18 @@ class ListingPage:
     def next_page_url(self, build_when_scripted: bool = True) -> str | None:
         """The next listing page: the page-nav's link; with no page-nav but script-driven pagination,
         ``/page/N+1/`` built by hand (WordPress serves it; the crawl stops at its 404 or empty page)."""
+        found = self.next_page(build_when_scripted)
+        return found[0] if found else None
+
+    def next_page(self, build_when_scripted: bool = True) -> tuple[str, bool] | None:
+        """(URL, built by hand?) of the next listing page: see next_page_url."""
         for xpath in _NEXT_LINKS:
             if href := self.selector.xpath(xpath).get():
-                return urljoin(self.url, href.strip())
+                return urljoin(self.url, href.strip()), False
         scripted = not self.selector.xpath(_PAGE_NAV) and self.selector.xpath(_SCRIPT_PAGINATION)
         if build_when_scripted and scripted and self.article_urls():
-            return self.numbered_page(self.page_number() + 1)
+            built = self.numbered_page(self.page_number() + 1)
+            return built, built not in self.linked_urls()
         return None
 
     def linked_urls(self) -> set[str]:

@@ -162,8 +162,7 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
             self._count("listings/stopped/page_limit", page.url)
             return
         # The home page's blocks paginate by script, but its /page/N/ is not a listing of them.
-        next_page = page.next_page_url(build_when_scripted=listing != "home")
-        probe = next_page is not None and next_page not in page.linked_urls()
+        next_page, probe = page.next_page(build_when_scripted=listing != "home") or (None, False)
         for url in self._follow([next_page] if next_page else [], page.url):
             self.listing_pages[listing] = self.listing_pages.get(listing, 1) + 1
             yield self._listing_request(url, listing, probe=probe)
