@@ -54,6 +54,7 @@ _MAX_TITLE = 300
 # A selector group the class index answers: '.class rest' or 'tag.class rest'.
 _INDEXED_HEAD = re.compile(r"(?P<tag>[a-z][a-z0-9]*)?\.(?P<cls>[\w-]+)")
 _INDEXED_PREFIXES = ("tdb", "td-post", "td-crumb", "entry-crumbs", "td-ss-main", "td-main-content", "author-box")
+_INDEXED_TOKEN = re.compile(r"(?<!\S)((?:" + "|".join(map(re.escape, _INDEXED_PREFIXES)) + r")\S*)")
 # Blocks that only the post's own region holds: without any of them, the region is the wrong one.
 _POST_BLOCKS = {"td-post-header", "td-post-content", "tdb_title", "tdb_single_content"}
 _POST_ID = re.compile(r"^(?:post|template-id)-\d+$")
@@ -72,11 +73,9 @@ def _class_index(subtrees: list[Any]) -> dict[str, list[Any]]:
     for subtree in subtrees:
         for element in subtree.iter(etree.Element):
             classes = element.get("class")
-            if not classes or ("td" not in classes and "author-box" not in classes and "entry-crumbs" not in classes):
-                continue  # a cheap test first: most elements carry no class the index wants
-            for token in classes.split():
-                if token.startswith(_INDEXED_PREFIXES):
-                    index.setdefault(token, []).append(element)
+            # One regex in C per class attribute: almost every tagDiv element has a "td…" class.
+            for token in _INDEXED_TOKEN.findall(classes) if classes else ():
+                index.setdefault(token, []).append(element)
     return index
 
 

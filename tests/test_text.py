@@ -1,0 +1,45 @@
+"""The text helpers behind every text field: spaces, invisible characters, emptiness, word counts."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from inquirer_crawler.text import clean_text, collapse_spaces, has_text, word_count
+
+
+def test_every_kind_of_space_becomes_one_space() -> None:
+    # NBSP, narrow NBSP, figure space, line and paragraph separators, NEL, ideographic space, tabs.
+    assert clean_text(" Le\u00a0\u202fmot\u2007\u2028suivant\u2029\u0085et\u3000\tla fin\n") == "Le mot suivant et la fin"
+
+
+def test_collapse_spaces_splits_on_exactly_the_characters_python_calls_spaces() -> None:
+    spaces = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    assert collapse_spaces(f"a{spaces}b{spaces}") == "a b"
+    assert collapse_spaces("a\u200bb") == "a\u200bb"  # zero-width space is not a space: clean_text removes it
+
+
+@pytest.mark.parametrize(
+    "value", ["", " ", "\u00a0\u200b\n", "\ufeff\u00ad", "a", " \u2028x", ".", "\u200bmot", "Ã©"]
+)
+def test_has_text_answers_as_clean_text_would(value: str) -> None:
+    assert has_text(value) == bool(clean_text(value))
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", 0),
+        ("— « » …", 0),
+        ("l'homme", 1),
+        ("aujourd’hui l’été", 2),
+        ("porte-parole du gouvernement", 3),
+        ("a--b", 2),
+        ("'cité' -tiret", 2),
+        ("3,5 % en 2022", 4),
+        ("Blinken et Lavrov se sont parlé vendredi à Genève.", 9),
+    ],
+)
+def test_word_count(text: str, words: int) -> None:
+    assert word_count(text) == words
