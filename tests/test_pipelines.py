@@ -240,3 +240,11 @@ def test_a_body_changed_after_the_tree_was_stored_is_parsed_again() -> None:
     BodyTree.store(article, parse_fragment(article.body_html), article.body_html)
     article.body_html = "<p>Nouveau texte.</p>"  # a user's pipeline rewrote it
     assert clean_body(drop_cross_promo(article)).body == "Nouveau texte."
+
+
+def test_text_after_a_list_or_a_quote_is_one_paragraph_once() -> None:
+    article = body_after("<ul><li>un</li></ul>queue du texte<p>deux</p><blockquote><p>cité</p></blockquote>après")
+    assert article.body_html == (
+        "<ul><li>un</li></ul><p>queue du texte</p><p>deux</p><blockquote><p>cité</p></blockquote><p>après</p>"
+    )
+    assert article.body == "un\n\nqueue du texte\n\ndeux\n\ncité\n\naprès"

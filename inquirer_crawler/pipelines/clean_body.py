@@ -202,7 +202,9 @@ def clean_body(item: ArticleItem) -> ArticleItem:
     _rename_tags(root)
     _absolutise_links(root, base_url)
     blocks = _Flattener(base_url).run(root)
-    flat = "".join(lxml.html.tostring(b, encoding="unicode") for b in blocks)
+    # Without tails: a list or quote kept whole still has its tail, which the flattener already
+    # turned into the next paragraph.
+    flat = "".join(lxml.html.tostring(b, encoding="unicode", with_tail=False) for b in blocks)
     clean_root = parse_fragment(strip_invisible(fix_mojibake(sanitise(flat))[0]))
     for block in list(clean_root):
         if block.tag != "figure" and not has_text(text_of(block)):
