@@ -26,7 +26,7 @@ def repaired(response: TextResponse) -> tuple[TextResponse, bool]:
     declared = (_declared(response) or "").lower()
     if declared in _SINGLE_BYTE:
         return response, False
-    if _is_utf8(response.encoding) and "\ufffd" not in response.text:
+    if is_utf8(response.encoding) and "\ufffd" not in response.text:
         return response, False  # read as UTF-8 without a replaced byte: valid (the text is needed anyway)
     try:
         response.body.decode("utf-8")
@@ -35,7 +35,7 @@ def repaired(response: TextResponse) -> tuple[TextResponse, bool]:
     return response, False
 
 
-def _is_utf8(encoding: str) -> bool:
+def is_utf8(encoding: str) -> bool:
     try:
         return codecs.lookup(encoding).name == "utf-8"
     except LookupError:

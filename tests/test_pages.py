@@ -148,3 +148,25 @@ def test_previous_link_found_by_its_french_label_when_classes_differ() -> None:
 def test_placeholder_image_is_no_lead_image() -> None:
     head = '<meta property="og:image" content="https://x.org/wp-content/themes/Newspaper/images/td_meta_replacement.png">'
     assert page(CLASSIC_HEADER.format(date=""), head).image() is None
+
+
+def test_a_response_is_parsed_from_its_bytes_bom_and_nul_bytes_included() -> None:
+    from scrapy.http import HtmlResponse
+
+    from inquirer_crawler.html import parse_response
+
+    body = "\ufeff<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><title>Été\x00 à Montréal</title>"
+    response = HtmlResponse(URL, body=(body + "</head><body><p>Texte</p></body></html>").encode("utf-8"))
+    root = parse_response(response).root
+    assert root.get("lang") == "fr"
+    assert root.findtext("head/title") == "Été à Montréal"
+
+
+def test_a_response_in_another_charset_is_parsed_from_its_text() -> None:
+    from scrapy.http import HtmlResponse
+
+    from inquirer_crawler.html import parse_response
+
+    html = "<html><head><meta charset='iso-8859-1'><title>Été à Montréal</title></head><body></body></html>"
+    response = HtmlResponse(URL, body=html.encode("iso-8859-1"))
+    assert parse_response(response).root.findtext("head/title") == "Été à Montréal"

@@ -23,7 +23,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from inquirer_crawler.encoding import repaired
-from inquirer_crawler.html import parse_page
+from inquirer_crawler.html import parse_response
 from inquirer_crawler.items import ArticleItem
 from inquirer_crawler.ledger import FAILED_REASONS, RunLedger
 from inquirer_crawler.pages import ArticlePage
@@ -123,7 +123,7 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
             return
         assert isinstance(response, TextResponse)
         response = self._readable(response)
-        page = ListingPage(response.url, parse_page(response.text, response.url))
+        page = ListingPage(response.url, parse_response(response))
         if canonical_host := page.canonical_host():
             # A mirror's pages link to the public host: those links are the same site.
             self.policy.aliases.add(bare_host(canonical_host))
@@ -191,7 +191,7 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
         assert isinstance(response, TextResponse)
         response = self._readable(response)
         site = self.site_for(response.url)
-        page = ArticlePage(response.url, parse_page(response.text, response.url), site, fetched_at=utc_now())
+        page = ArticlePage(response.url, parse_response(response), site, fetched_at=utc_now())
         try:
             if not page.is_article():
                 self._settle(response.url, "failed", "not_article")
