@@ -15,12 +15,13 @@ from collections.abc import Callable, Iterable
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector, SelectorList
+from parsel.csstranslator import css2xpath
 
 from inquirer_crawler.html import BodyTree, parse_page
 from inquirer_crawler.items import ArticleItem, Image, Link
@@ -77,6 +78,17 @@ def _class_index(subtrees: list[Any]) -> dict[str, list[Any]]:
             for token in _INDEXED_TOKEN.findall(classes) if classes else ():
                 index.setdefault(token, []).append(element)
     return index
+
+
+@lru_cache(maxsize=256)
+def _compiled_css(css: str) -> etree.XPath:
+    # parsel's translator (::text, ::attr()); compiled once instead of on each parsel .css() call.
+    return etree.XPath(css2xpath(css), smart_strings=False)
+
+
+def _select(element: Any, css: str) -> list[Selector]:
+    """``Selector(root=element).css(css)``, from a compiled XPath."""
+    return [Selector(root=found, type="html") for found in _compiled_css(css)(element)]
 
 
 def _text(nodes: SelectorList[Selector] | Selector) -> str:
@@ -179,8 +191,7 @@ class ArticlePage:
                     continue
                 if scope_root is not None and not _inside(element, scope_root):
                     continue
-                container = Selector(root=element, type="html")
-                found.extend(container.css(rest) if rest else [container])
+                found.extend(_select(element, rest) if rest else [Selector(root=element, type="html")])
         return SelectorList(found)
 
     def _find_in_scope(self, css: str) -> SelectorList[Selector]:
