@@ -11,10 +11,14 @@ its previous/next links. The XPath/CSS expressions are copies of the project's
 the same; nothing else is read, no item is yielded, no pipeline or feed runs. Links to the
 mirror's public host (its canonical host) are rewritten to ``start``, as the real spider does.
 
-It imports nothing from the project: it is run outside the project folder, with Scrapy's default
-settings plus the same concurrency, throttle and robots settings given to both crawls on the
-command line (see benchmarks/run.py). ``benchmarks/run.py`` checks that both crawls asked the
-server for the same set of paths.
+It imports only the project's listing selectors: it is run outside the project folder, with
+Scrapy's default settings plus the same concurrency, throttle and robots settings given to both
+crawls on the command line (see benchmarks/run.py). ``benchmarks/run.py`` checks that both crawls
+asked the server for the same set of paths.
+
+It parses pages the usual Scrapy way (``response.selector``); with ``-a parse=project`` it parses
+them as the project does (``inquirer_crawler.html.parse_response``: UTF-8 bytes, plain lxml
+elements), to show how much of the difference is the parse itself.
 """
 
 from __future__ import annotations
@@ -40,8 +44,14 @@ _NEXT = (".td-post-next-prev .td-post-next-post a", ".tdb_single_next_prev .tdb-
 class BareSpider(scrapy.Spider):
     name = "bare"
 
-    def __init__(self, start: str, **kwargs: Any) -> None:
+    def __init__(self, start: str, parse: str = "scrapy", **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if parse == "project":
+            from inquirer_crawler.html import parse_response
+
+            self.selector_of = parse_response
+        else:
+            self.selector_of = lambda response: response.selector
         self.start_url = start
         self.origin = urlsplit(start)
         self.aliases = {self.origin.netloc}
@@ -60,7 +70,7 @@ class BareSpider(scrapy.Spider):
         return urlunsplit((self.origin.scheme, self.origin.netloc, parts.path, parts.query, ""))
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        selector = response.selector
+        selector = self.selector_of(response)
         canonical = selector.xpath(_CANONICAL).get()
         if canonical:
             self.aliases.add(urlsplit(canonical).netloc)
@@ -82,7 +92,7 @@ class BareSpider(scrapy.Spider):
                 break
 
     def parse_article(self, response: Response) -> Iterator[scrapy.Request]:
-        selector = response.selector
+        selector = self.selector_of(response)
         for chain in (_PREVIOUS, _NEXT):
             for css in chain:
                 links = selector.css(css)

@@ -310,13 +310,15 @@ def project_crawl(
     return run
 
 
-def bare_crawl(label: str, articles: int, mirror_root: Path, work: Path, profile_to: Path | None = None) -> CrawlRun:
+def bare_crawl(
+    label: str, articles: int, mirror_root: Path, work: Path, profile_to: Path | None = None, parse: str = "scrapy"
+) -> CrawlRun:
     # Run outside the project folder: no scrapy.cfg, so Scrapy's default settings + COMMON.
     cwd = work / "bare-cwd"
     cwd.mkdir(exist_ok=True)
     with MirrorServer(mirror_root, HOST) as server:
         cmd = [
-            sys.executable, "-m", "scrapy.cmdline", "runspider", str(BARE_SPIDER), "-a", f"start={server.url}",
+            sys.executable, "-m", "scrapy.cmdline", "runspider", str(BARE_SPIDER), "-a", f"start={server.url}", "-a", f"parse={parse}",
             *settings_args(COMMON),
         ]
         env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
@@ -723,12 +725,13 @@ def main(argv: list[str] | None = None) -> int:
         chosen: dict[str, CrawlRun] = {}
         peaks: dict[str, float] = {}
         if parts & {"1", "3"} and mirror:
-            tries: dict[str, list[CrawlRun]] = {"bare": [], **{k: [] for k in variants}}
+            tries: dict[str, list[CrawlRun]] = {"bare": [], "bare-parse": [], **{k: [] for k in variants}}
             for attempt in range(1, args.runs + 1):  # interleaved, so that a neighbour's load hits all alike
                 for label, runs_so_far in tries.items():
                     say(f"part 1: {label} crawl of {args.articles:,} articles, run {attempt}/{args.runs} ...")
-                    if label == "bare":
-                        run = bare_crawl(label, args.articles, mirror.root, work)
+                    if label.startswith("bare"):
+                        parse = "project" if label == "bare-parse" else "scrapy"
+                        run = bare_crawl(label, args.articles, mirror.root, work, parse=parse)
                     else:
                         run = project_crawl(label, args.articles, mirror.root, work, variants[label])
                     say(f"  {run.pages} pages in {run.elapsed:.1f} s, {run.cpu_ms_per_page:.1f} CPU ms/page, "
@@ -743,7 +746,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if "1" in parts and chosen:
             bare, proj = chosen["bare"], chosen["project"]
-            same = all(Counter(bare.paths) == Counter(chosen[k].paths) for k in variants)
+            same = all(Counter(bare.paths) == Counter(chosen[k].paths) for k in (*variants, "bare-parse"))
             results["part1_same_requests"] = same
             n = f"{args.articles:,} articles"
             rows += [
@@ -757,6 +760,9 @@ def main(argv: list[str] | None = None) -> int:
                 ratio = chosen[label].pages_per_s / bare.pages_per_s
                 rows.append(Row("1", f"  same, {names[label]}", f"{ratio:.2f} ({chosen[label].pages_per_s:.1f} pages/s)",
                                 f">= {TARGET_RATIO}", ratio >= TARGET_RATIO))
+            fair = chosen["bare-parse"]
+            rows.append(Row("1", "  same, against a bare spider that parses as the project does (pages/s)",
+                            f"{proj.pages_per_s / fair.pages_per_s:.2f} ({fair.pages_per_s:.1f} pages/s)"))
             rows += [
                 Row("1", "all crawls requested the same pages", f"{'yes' if same else 'NO'} ({bare.pages} requests each)"),
                 Row("1", "minor page faults per page: bare / as configured / plain / ReleaseSelectors / CollectGarbage",
