@@ -440,7 +440,9 @@ def extraction_costs(repeats: int) -> list[PageCost]:
             lxml.html.fromstring(html)
             lxml_t[url].append(clock() - t)
             steps[url].append(project(url, html))
-            if trafilatura is not None and r < max(5, repeats // 3):  # ~2-5x slower: fewer runs
+            # In every round, like the other two: this machine's speed drifts by 1.5x over minutes,
+            # and trafilatura timed in the first third only was compared with a slower rest.
+            if trafilatura is not None:
                 t = clock()
                 trafilatura.extract(html, url=url, with_metadata=True)
                 traf_t[url].append(clock() - t)

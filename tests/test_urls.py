@@ -1,0 +1,55 @@
+"""URL hygiene: tracking parameters and fragments go, and the shortcut for already-safe URLs
+answers exactly what w3lib's safe_url_string would."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+import pytest
+from lxml import etree
+from w3lib.url import safe_url_string
+
+from inquirer_crawler.replay import mirror_path
+from inquirer_crawler.urls import _safe, clean_url
+from tests.conftest import EXPECTATIONS, FIXTURES
+
+
+def test_tracking_parameters_and_fragment_are_removed() -> None:
+    assert (
+        clean_url("/a/?utm_source=x&id=3&fbclid=y#comments", base="https://theinquirer.fr/b/")
+        == "https://theinquirer.fr/a/?id=3"
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "HTTP://Example.COM/A",
+        "https://EXAMPLE.com/?q=a+b&r=%C3%A9",
+        "https://example.com/a b",
+        "https://example.com/été",
+        "https://example.com/a%zz",
+        "https://exa%41mple.com/",
+        "https://user:pw@example.com:8443/x",
+        "https://xn--caf-dma.com/",
+        "mailto:X@Y.com",
+        "mailto:x@y.com",
+        "a/b",
+    ],
+)
+def test_the_shortcut_answers_as_safe_url_string(url: str) -> None:
+    assert _safe(url) == safe_url_string(url)
+
+
+def test_the_shortcut_answers_as_safe_url_string_for_every_link_of_the_fixtures() -> None:
+    urls = set()
+    for expectation in EXPECTATIONS:
+        path = mirror_path(FIXTURES, expectation.url)
+        assert path is not None
+        root = etree.fromstring(path.read_bytes(), etree.HTMLParser())
+        for element in root.iter("a", "img", "link"):
+            for attribute in ("href", "src", "data-src"):
+                if value := element.get(attribute):
+                    urls.add(urljoin(expectation.url, value.strip()))
+    assert len(urls) > 500
+    assert [url for url in urls if _safe(url) != safe_url_string(url)] == []
