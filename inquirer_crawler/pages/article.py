@@ -46,8 +46,9 @@ _BODY_ROOTS = (
     ".entry-content",
 )
 _PREVIOUS_LABELS = ("article précédent", "previous article", "artículo anterior", "vorheriger artikel", "articolo precedente")
-_MAX_LABEL = 80
 _NEXT_LABELS = ("article suivant", "next article", "artículo siguiente", "nächster artikel", "articolo successivo")
+# A span longer than this is text, not one of those labels.
+_MAX_LABEL = 80
 # Theme placeholder served as og:image when a post has no image.
 _PLACEHOLDER_IMAGE = re.compile(r"td_meta_replacement|no-thumb|placeholder", re.IGNORECASE)
 _THEME_VERSION = re.compile(r"/themes/Newspaper[^/]*/style\.css\?ver=(\d+)")
@@ -78,6 +79,21 @@ def _class_index(subtrees: list[Any]) -> dict[str, list[Any]]:
             for token in _INDEXED_TOKEN.findall(classes) if classes else ():
                 index.setdefault(token, []).append(element)
     return index
+
+
+@lru_cache(maxsize=256)
+def _groups(css: str) -> list[tuple[str, str | None, str | None, str]]:
+    """(group, tag, class, rest) of each comma-separated group; class is None when the class index
+    cannot answer the group ('.tdb_title h1' -> ('.tdb_title h1', None, 'tdb_title', 'h1'))."""
+    groups = []
+    for group in (g.strip() for g in css.split(",")):
+        head, _, rest = group.partition(" ")
+        indexed = _INDEXED_HEAD.fullmatch(head)
+        if indexed and indexed["cls"].startswith(_INDEXED_PREFIXES):
+            groups.append((group, indexed["tag"], indexed["cls"], rest))
+        else:
+            groups.append((group, None, None, rest))
+    return groups
 
 
 @lru_cache(maxsize=256)
@@ -179,15 +195,13 @@ class ArticlePage:
         come group by group."""
         found: list[Selector] = []
         scope_root = within.root if within is not None and within is not self.selector else None
-        for group in (g.strip() for g in css.split(",")):
-            head, _, rest = group.partition(" ")
-            indexed = _INDEXED_HEAD.fullmatch(head)
-            if not (indexed and indexed["cls"].startswith(_INDEXED_PREFIXES)):
+        for group, tag, cls, rest in _groups(css):
+            if cls is None:
                 # `within or …` would call Selector.__bool__, which serialises the subtree.
                 found.extend((within if within is not None else self.selector).css(group))
                 continue
-            for element in self._by_class.get(indexed["cls"], ()):
-                if indexed["tag"] and element.tag != indexed["tag"]:
+            for element in self._by_class.get(cls, ()):
+                if tag and element.tag != tag:
                     continue
                 if scope_root is not None and not _inside(element, scope_root):
                     continue
