@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache, partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -105,6 +105,13 @@ def _compiled_css(css: str) -> etree.XPath:
 def _select(element: Any, css: str) -> list[Selector]:
     """``Selector(root=element).css(css)``, from a compiled XPath."""
     return [Selector(root=found, type="html") for found in _compiled_css(css)(element)]
+
+
+def _lazy_src(images: SelectorList[Selector]) -> str | None:
+    """An image's address, lazy-loading attributes first."""
+    if not images:
+        return None
+    return images.attrib.get("data-src") or images.attrib.get("data-lazy-src") or images.attrib.get("src")
 
 
 def _text(nodes: SelectorList[Selector] | Selector) -> str:
@@ -507,7 +514,7 @@ class ArticlePage:
             "published": ("article:published_time", "datePublished", "datePublished"),
             "modified": ("article:modified_time", "dateModified", "dateModified"),
         }[kind]
-        elements = self._date_elements(kind)
+        elements = cache(partial(self._date_elements, kind))  # looked up only when the metas say nothing
         tz = self.site.timezone
         moment = _first(
             (
@@ -515,8 +522,8 @@ class ArticlePage:
                 lambda: parse_iso(str(self.jsonld.value(ld_key) or ""), tz),
                 lambda: parse_iso(self._meta("og:updated_time"), tz) if kind == "modified" else None,
                 lambda: self._theme_datetime(self._find_in_scope(f'meta[itemprop="{item_prop}"]::attr(content)').get()),
-                lambda: self._theme_datetime(elements.css("time::attr(datetime)").get()),
-                lambda: parse_visible(_text(elements), self.language(), tz, self.fetched_at) if elements else None,
+                lambda: self._theme_datetime(elements().css("time::attr(datetime)").get()),
+                lambda: parse_visible(_text(elements()), self.language(), tz, self.fetched_at) if elements() else None,
             )
         )
         return to_iso(moment)
@@ -540,11 +547,14 @@ class ArticlePage:
         )
 
     def comments(self) -> int | None:
-        tdb_spans = self._find(".tdb_single_comments_count .tdb-block-inner span")
+        def tdb_count() -> int | None:
+            spans = self._find(".tdb_single_comments_count .tdb-block-inner span")
+            return parse_count(_text(spans[-1])) if spans else None
+
         return _first(
             (
                 lambda: parse_count(_text(self._find_in_header(".td-post-comments"))),
-                lambda: parse_count(_text(tdb_spans[-1])) if tdb_spans else None,
+                tdb_count,
                 lambda: parse_count(_text(self._find(".tdb_single_comments_count .tdb-block-inner"))),
                 lambda: parse_count(str(self.jsonld.value("commentCount") or "")),
             )
@@ -622,16 +632,7 @@ class ArticlePage:
 
     def image(self) -> Image | None:
         featured = self._find(".tdb_single_featured_image") or self._find_in_scope(".td-post-featured-image")
-        featured_img = featured.css("img")
-        url = _first(
-            (
-                lambda: self._meta("og:image"),
-                self._jsonld_image,
-                lambda: featured_img.attrib.get("data-src") or featured_img.attrib.get("data-lazy-src") or featured_img.attrib.get("src")
-                if featured_img
-                else None,
-            )
-        )
+        url = _first((lambda: self._meta("og:image"), self._jsonld_image, lambda: _lazy_src(featured.css("img"))))
         if not url or _PLACEHOLDER_IMAGE.search(url):
             return None
         caption = _text(featured.css("figcaption, .wp-caption-text, .tdb-caption-text")) if featured else ""
