@@ -57,6 +57,14 @@ _MAX_TITLE = 300
 _INDEXED_HEAD = re.compile(r"(?P<tag>[a-z][a-z0-9]*)?\.(?P<cls>[\w-]+)")
 _INDEXED_PREFIXES = ("tdb", "td-post", "td-crumb", "entry-crumbs", "td-ss-main", "td-main-content", "author-box")
 _INDEXED_TOKEN = re.compile(r"(?<!\S)((?:" + "|".join(map(re.escape, _INDEXED_PREFIXES)) + r")\S*)")
+# Blocks the class index does not look into: none of the page code's lookups starts inside them
+# (share bars, related posts, comments: a third to a half of the post's region), and the body,
+# whose own children are indexed (the featured image) but nothing deeper.
+_NOTHING_TO_INDEX_INSIDE = frozenset(
+    {"td-post-sharing", "tdb_single_post_share", "td_block_related_posts", "tdb_single_related", "comments",
+     "tdb_single_comments"}
+)
+_BODIES = frozenset({"td-post-content", "tdb_single_content"})
 # Blocks that only the post's own region holds: without any of them, the region is the wrong one.
 _POST_BLOCKS = {"td-post-header", "td-post-content", "tdb_title", "tdb_single_content"}
 _POST_ID = re.compile(r"^(?:post|template-id)-\d+$")
@@ -72,12 +80,27 @@ def _classes(element: Any) -> list[str]:
 
 def _class_index(subtrees: list[Any]) -> dict[str, list[Any]]:
     index: dict[str, list[Any]] = {}
+
+    def add(element: Any, classes: str) -> None:
+        # One regex in C per class attribute: almost every tagDiv element has a "td…" class.
+        for token in _INDEXED_TOKEN.findall(classes):
+            index.setdefault(token, []).append(element)
+
     for subtree in subtrees:
-        for element in subtree.iter(etree.Element):
-            classes = element.get("class")
-            # One regex in C per class attribute: almost every tagDiv element has a "td…" class.
-            for token in _INDEXED_TOKEN.findall(classes) if classes else ():
-                index.setdefault(token, []).append(element)
+        walk = etree.iterwalk(subtree, events=("start",))
+        for _, element in walk:
+            classes = element.get("class") if isinstance(element.tag, str) else None
+            if not classes:
+                continue
+            add(element, classes)
+            tokens = set(classes.split())
+            if tokens & _NOTHING_TO_INDEX_INSIDE or ("td_block_wrap" in tokens and not _INDEXED_TOKEN.search(classes)):
+                walk.skip_subtree()  # a theme block no lookup names: a list of other posts, socials, a widget
+            elif tokens & _BODIES:
+                for child in element:  # the classic featured image is a child of the body, nothing deeper
+                    if isinstance(child.tag, str) and (child_classes := child.get("class")):
+                        add(child, child_classes)
+                walk.skip_subtree()
     return index
 
 
