@@ -12,7 +12,6 @@ import re
 from copy import deepcopy
 from typing import Any
 
-import lxml.html
 import nh3
 from lxml import etree
 
@@ -75,7 +74,7 @@ class _Flattener:
         elif _CAPTION_CLASS.search(el.get("class", "")) and self._last_figure_without_caption() is not None:
             self._flush()
             figure = self._last_figure_without_caption()
-            caption = lxml.html.Element("figcaption")
+            caption = etree.Element("figcaption")
             caption.text = element_text(el)
             figure.append(caption)
         elif tag in _HEADINGS or tag == "p" or (tag in _CONTAINERS and not _has_block_descendant(el)):
@@ -103,7 +102,7 @@ class _Flattener:
         pieces, self._inline = self._inline, []
         if not any(has_text(p if isinstance(p, str) else text_of(p)) for p in pieces):
             return
-        block = lxml.html.Element(self._tag)
+        block = etree.Element(self._tag)
         for piece in pieces:
             if isinstance(piece, str):
                 if len(block):
@@ -118,7 +117,7 @@ class _Flattener:
         src = _image_src(img, self.base_url) if img is not None else None
         if not src:
             return
-        figure = lxml.html.Element("figure")
+        figure = etree.Element("figure")
         image = etree.SubElement(figure, "img", src=src)
         if alt := clean_text(img.get("alt")) if img is not None else "":
             image.set("alt", alt)
@@ -204,8 +203,7 @@ def clean_body(item: ArticleItem) -> ArticleItem:
     blocks = _Flattener(base_url).run(root)
     # Without tails: a list or quote kept whole still has its tail, which the flattener already
     # turned into the next paragraph.
-    flat = "".join(lxml.html.tostring(b, encoding="unicode", with_tail=False) for b in blocks)
-    clean_root = parse_fragment(strip_invisible(fix_mojibake(sanitise(flat))[0]))
+    clean_root = _parse_sanitised(strip_invisible(fix_mojibake(sanitise(_serialise(blocks)))[0]))
     for block in list(clean_root):
         if block.tag != "figure" and not has_text(text_of(block)):
             clean_root.remove(block)  # empty paragraphs (spacer divs, &nbsp; lines)
@@ -214,6 +212,22 @@ def clean_body(item: ArticleItem) -> ArticleItem:
     item.word_count = word_count(item.body)
     item.images = _images(clean_root)
     return item
+
+
+def _serialise(blocks: list[etree._Element]) -> str:
+    """The blocks' HTML in one serialisation. Without tails: a list or quote kept whole still has
+    its tail, which the flattener already turned into the next paragraph."""
+    container = etree.Element("div")
+    for block in blocks:
+        block.tail = None
+        container.append(block)
+    return etree.tostring(container, method="html", encoding="unicode")[len("<div>") : -len("</div>")]
+
+
+def _parse_sanitised(html: str) -> etree._Element:
+    """nh3's output (a well-formed fragment without <html> or <body>) inside one element."""
+    body = etree.fromstring(f"<html><body>{html}</body></html>", etree.HTMLParser()).find("body")
+    return body if body is not None else parse_fragment("")
 
 
 def _images(root: etree._Element) -> list[Image]:
