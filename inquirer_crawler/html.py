@@ -45,7 +45,11 @@ def parse_fragment(html: str) -> etree._Element:
 
 
 def inner_html(root: etree._Element) -> str:
-    return (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+    """The HTML inside ``root`` (a wrapper without attributes): one serialisation of it, its own
+    tags cut off (a call per child costs ~4 µs each on a body of dozens of blocks)."""
+    html = etree.tostring(root, method="html", encoding="unicode", with_tail=False)
+    start, end = html.find(">") + 1, html.rfind("</")
+    return html[start:end] if 0 < start <= end else ""
 
 
 def text_of(element: etree._Element) -> str:
