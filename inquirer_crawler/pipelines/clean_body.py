@@ -141,7 +141,7 @@ def _detached(el: etree._Element) -> etree._Element:
 
 
 def _has_block_descendant(el: etree._Element) -> bool:
-    return any(isinstance(d.tag, str) and d.tag in _BLOCKS for d in el.iterdescendants())
+    return next(el.iterdescendants(*_BLOCKS), None) is not None  # the tags are filtered in C
 
 
 def _image_src(img: etree._Element, base_url: str) -> str | None:
@@ -160,9 +160,8 @@ def _absolutise_links(root: etree._Element, base_url: str) -> None:
 
 
 def _rename_tags(root: etree._Element) -> None:
-    for el in root.iter():
-        if isinstance(el.tag, str) and el.tag in _RENAMES:
-            el.tag = _RENAMES[el.tag]
+    for el in root.iter(*_RENAMES):
+        el.tag = _RENAMES[el.tag]
 
 
 def sanitise(html: str) -> str:
@@ -177,22 +176,27 @@ def sanitise(html: str) -> str:
     )
 
 
-def body_blocks_text(root: etree._Element) -> list[str]:
-    """Paragraph texts of sanitised body HTML: one per p/heading/list item/quote paragraph.
-    That HTML was repaired, normalised and stripped of invisible characters as a whole
-    (``clean_body``), so each paragraph only needs its spaces collapsed."""
+def block_texts(root: etree._Element) -> list[str]:
+    """Paragraph texts of sanitised body HTML: one per p/heading/list item/quote paragraph. Blocks
+    without text (spacer divs, &nbsp; lines) are removed from ``root`` on the way. That HTML was
+    repaired, normalised and stripped of invisible characters as a whole (``clean_body``), so each
+    paragraph only needs its spaces collapsed."""
     texts: list[str] = []
-    for block in root:
+    for block in list(root):
         if block.tag == "figure":
             continue
+        whole = text_of(block)
+        if not has_text(whole):
+            root.remove(block)
+            continue
         if block.tag in _LISTS:
-            parts = list(block.iter("li"))
+            parts = [text_of(li) for li in block.iter("li")]
         elif block.tag == "blockquote" and block.find(".//p") is not None:
-            parts = list(block.iter("p", "li"))
+            parts = [text_of(part) for part in block.iter("p", "li")]
         else:
-            parts = [block]
-        texts += [collapse_spaces(text_of(part)) for part in parts]
-    return [t for t in texts if t]
+            parts = [whole]
+        texts += [text for text in map(collapse_spaces, parts) if text]
+    return texts
 
 
 def clean_body(item: ArticleItem) -> ArticleItem:
@@ -201,14 +205,9 @@ def clean_body(item: ArticleItem) -> ArticleItem:
     _rename_tags(root)
     _absolutise_links(root, base_url)
     blocks = _Flattener(base_url).run(root)
-    # Without tails: a list or quote kept whole still has its tail, which the flattener already
-    # turned into the next paragraph.
     clean_root = _parse_sanitised(strip_invisible(fix_mojibake(sanitise(_serialise(blocks)))[0]))
-    for block in list(clean_root):
-        if block.tag != "figure" and not has_text(text_of(block)):
-            clean_root.remove(block)  # empty paragraphs (spacer divs, &nbsp; lines)
+    item.body = "\n\n".join(block_texts(clean_root))  # first: it drops the empty blocks
     item.body_html = inner_html(clean_root).strip()
-    item.body = "\n\n".join(body_blocks_text(clean_root))
     item.word_count = word_count(item.body)
     item.images = _images(clean_root)
     return item
