@@ -25,7 +25,7 @@ def parse_page(html: str | bytes, url: str | None = None) -> Selector:
     - plain lxml elements: lxml.html's get their class from a Python callback each time Python
       touches one (~0.4 µs, several hundred times a page), which the page code never needs;
     - libxml2 reads UTF-8 bytes: given text, lxml converts it first, and parsel strips and copies it
-      twice on the way (~0.8 ms for a 300 KB page, BENCHMARKS.md part 2)."""
+      twice on the way (~0.8 ms for a 300 KB page, BENCHMARKS.md part 1)."""
     body = html if isinstance(html, bytes) else html.encode("utf-8")
     return Selector(root=create_root_node("", etree.HTMLParser, base_url=url, body=body, encoding="utf-8"), type="html")
 

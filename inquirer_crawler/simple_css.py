@@ -24,11 +24,11 @@ _Test = Callable[[Any, frozenset[str]], bool]  # (element, its class tokens) -> 
 # The same operators as regex patterns of an escaped value, for the one-condition selectors.
 _ATTRIBUTE_PATTERNS: dict[str, Callable[[str], str]] = {
     "exists": lambda value: "",
-    "=": lambda value: f"^{value}$",
+    "=": lambda value: rf"^{value}\Z",  # \Z, not $: $ also matches before a final newline
     "^=": lambda value: f"^{value}",
-    "$=": lambda value: f"{value}$",
+    "$=": lambda value: rf"{value}\Z",
     "*=": lambda value: value,
-    "~=": lambda value: rf"(?:^|\s){value}(?:\s|$)",
+    "~=": lambda value: rf"(?:^|\s){value}(?:\s|\Z)",
 }
 _ATTRIBUTE_TESTS: dict[str, Callable[[str, str], bool]] = {
     "exists": lambda actual, _: True,

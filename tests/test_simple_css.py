@@ -87,3 +87,11 @@ def test_a_site_with_a_selector_the_pipeline_cannot_apply_is_refused_at_registry
 
 def _matches(selectors: SelectorGroups, root: lxml.html.HtmlElement) -> list:
     return [e for e in root.iter() if e is not root and selectors.first_group(e) == 0]
+
+
+def test_an_attribute_value_ending_in_a_newline_is_not_an_exact_match() -> None:
+    root = lxml.html.fragment_fromstring('<div><p id="a&#10;">x</p><p class="b&#10;">y</p><p id="a">z</p></div>')
+    css = ['[id="a"]', '[class$="b"]']
+    expected = CSSSelector(", ".join(css), translator="html")(root)
+    assert SelectorGroups([css]).first_matches(root)[0] == expected
+    assert [e.text for e in expected] == ["z"]
