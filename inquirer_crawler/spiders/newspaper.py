@@ -191,8 +191,8 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
         assert isinstance(response, TextResponse)
         response = self._readable(response)
         site = self.site_for(response.url)
-        page = ArticlePage(response.url, parse_response(response), site, fetched_at=utc_now())
         try:
+            page = ArticlePage(response.url, parse_response(response), site, fetched_at=utc_now())
             if not page.is_article():
                 self._settle(response.url, "failed", "not_article")
                 self._count("articles/dropped/not_article", response.url)
