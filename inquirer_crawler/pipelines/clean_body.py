@@ -9,7 +9,6 @@ the record's allow-list, then read back for ``body``, ``images`` and ``word_coun
 from __future__ import annotations
 
 import re
-from copy import deepcopy
 from typing import Any
 
 import nh3
@@ -53,10 +52,13 @@ class _Flattener:
 
     def _walk(self, container: etree._Element) -> None:
         self._add_text(container.text)
-        for child in container:
+        # A snapshot, and each tail taken off first: inline children are moved into the new
+        # blocks as they are (not copied), and their tails are walked as text of their own.
+        for child in list(container):
+            tail, child.tail = child.tail, None
             if isinstance(child.tag, str):
                 self._visit(child)
-            self._add_text(child.tail)
+            self._add_text(tail)
 
     def _visit(self, el: etree._Element) -> None:
         tag = el.tag
@@ -85,7 +87,7 @@ class _Flattener:
             self._walk(el)
             self._flush()
         else:
-            self._inline.append(_detached(el))
+            self._inline.append(el)
 
     def _paragraph(self, el: etree._Element, tag: str) -> None:
         """A text block; a <br> inside it splits it, an image in it becomes a figure of its own."""
@@ -131,13 +133,6 @@ class _Flattener:
         if last is not None and last.tag == "figure" and last.find("figcaption") is None:
             return last
         return None
-
-
-def _detached(el: etree._Element) -> etree._Element:
-    """A copy of an inline element without its tail (the tail is walked separately)."""
-    copy = deepcopy(el)
-    copy.tail = None
-    return copy
 
 
 def _has_block_descendant(el: etree._Element) -> bool:
