@@ -200,7 +200,7 @@ def clean_body(item: ArticleItem) -> ArticleItem:
     _rename_tags(root)
     _absolutise_links(root, base_url)
     blocks = _Flattener(base_url).run(root)
-    clean_root = _parse_sanitised(strip_invisible(fix_mojibake(sanitise(_serialise(blocks)))[0]))
+    clean_root = parse_fragment(strip_invisible(fix_mojibake(sanitise(_serialise(blocks)))[0]))
     item.body = "\n\n".join(block_texts(clean_root))  # first: it drops the empty blocks
     item.body_html = inner_html(clean_root).strip()
     item.word_count = word_count(item.body)
@@ -209,19 +209,10 @@ def clean_body(item: ArticleItem) -> ArticleItem:
 
 
 def _serialise(blocks: list[etree._Element]) -> str:
-    """The blocks' HTML in one serialisation. Without tails: a list or quote kept whole still has
-    its tail, which the flattener already turned into the next paragraph."""
+    """The blocks' HTML in one serialisation (the flattener took every tail off as it walked)."""
     container = etree.Element("div")
-    for block in blocks:
-        block.tail = None
-        container.append(block)
-    return etree.tostring(container, method="html", encoding="unicode")[len("<div>") : -len("</div>")]
-
-
-def _parse_sanitised(html: str) -> etree._Element:
-    """nh3's output (a well-formed fragment without <html> or <body>) inside one element."""
-    body = etree.fromstring(f"<html><body>{html}</body></html>", etree.HTMLParser()).find("body")
-    return body if body is not None else parse_fragment("")
+    container.extend(blocks)
+    return inner_html(container)
 
 
 def _images(root: etree._Element) -> list[Image]:
