@@ -21,7 +21,7 @@ from lxml import etree
 
 _Test = Callable[[Any, frozenset[str]], bool]  # (element, its class tokens) -> matches?
 
-# The same operators as regex patterns of an escaped value, for the one-condition selectors.
+# Each attribute operator as a regex pattern of an escaped value.
 _ATTRIBUTE_PATTERNS: dict[str, Callable[[str], str]] = {
     "exists": lambda value: "",
     "=": lambda value: rf"^{value}\Z",  # \Z, not $: $ also matches before a final newline
@@ -30,14 +30,13 @@ _ATTRIBUTE_PATTERNS: dict[str, Callable[[str], str]] = {
     "*=": lambda value: value,
     "~=": lambda value: rf"(?:^|\s){value}(?:\s|\Z)",
 }
-_ATTRIBUTE_TESTS: dict[str, Callable[[str, str], bool]] = {
-    "exists": lambda actual, _: True,
-    "=": lambda actual, wanted: actual == wanted,
-    "^=": lambda actual, wanted: bool(wanted) and actual.startswith(wanted),
-    "$=": lambda actual, wanted: bool(wanted) and actual.endswith(wanted),
-    "*=": lambda actual, wanted: bool(wanted) and wanted in actual,
-    "~=": lambda actual, wanted: wanted in actual.split(),
-}
+
+
+def _attribute_pattern(operator: str, value: str) -> str | None:
+    """The regex an attribute's value must match, None when nothing can ('[a^=""]' and the like)."""
+    if not value and operator not in ("exists", "="):
+        return None
+    return _ATTRIBUTE_PATTERNS[operator](re.escape(value))
 
 
 class SelectorGroups:
@@ -81,8 +80,7 @@ class SelectorGroups:
             self._tag_classes.setdefault((str(tag), conditions[0][1]), index)
         elif kinds == ["attr"] and tag is None:
             _, name, operator, value = conditions[0]
-            if value or operator in ("exists", "="):  # '[a^=""]' and the like match nothing
-                pattern = _ATTRIBUTE_PATTERNS[operator](re.escape(value))
+            if (pattern := _attribute_pattern(operator, value)) is not None:
                 patterns.setdefault(name, {}).setdefault(index, []).append(pattern)
         else:
             self._tests.append((index, tag, _all_of(conditions)))
@@ -139,7 +137,7 @@ def _compound(tree: Any, css: str) -> tuple[str | None, list[tuple[str, ...]]]:
             conditions.append(("class", tree.class_name))
         elif isinstance(tree, Hash):
             conditions.append(("attr", "id", "=", tree.id))
-        elif isinstance(tree, Attrib) and tree.namespace is None and tree.operator in _ATTRIBUTE_TESTS:
+        elif isinstance(tree, Attrib) and tree.namespace is None and tree.operator in _ATTRIBUTE_PATTERNS:
             value = tree.value.value if tree.value is not None else ""
             conditions.append(("attr", tree.attrib, tree.operator, value))
         else:
@@ -151,15 +149,20 @@ def _compound(tree: Any, css: str) -> tuple[str | None, list[tuple[str, ...]]]:
 
 
 def _all_of(conditions: list[tuple[str, ...]]) -> _Test:
+    classes_wanted = {condition[1] for condition in conditions if condition[0] == "class"}
+    attributes = []  # (name, compiled pattern or None when nothing can match)
+    for condition in conditions:
+        if condition[0] == "attr":
+            _, name, operator, value = condition
+            pattern = _attribute_pattern(operator, value)
+            attributes.append((name, re.compile(pattern) if pattern is not None else None))
+
     def test(element: Any, classes: frozenset[str]) -> bool:
-        for condition in conditions:
-            if condition[0] == "class":
-                if condition[1] not in classes:
-                    return False
-                continue
-            _, name, operator, wanted = condition
+        if not classes_wanted <= classes:
+            return False
+        for name, pattern in attributes:
             actual = element.get(name)
-            if actual is None or not _ATTRIBUTE_TESTS[operator](actual, wanted):
+            if actual is None or pattern is None or not pattern.search(actual):
                 return False
         return True
 
