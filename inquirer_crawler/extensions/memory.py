@@ -95,18 +95,18 @@ class FreezeStartupObjects:
         gc.unfreeze()
 
 
-class CollectGarbage:
-    """Extension: a full garbage collection every INQUIRER_GC_EVERY responses."""
+class CollectGarbage(FreezeStartupObjects):
+    """Extension: start-up objects frozen as FreezeStartupObjects does, then a full garbage
+    collection every INQUIRER_GC_EVERY responses."""
 
     def __init__(self, crawler: Crawler, every: int) -> None:
+        super().__init__(crawler)
         self.crawler = crawler
         self.every = every
         self.responses = 0
         self.collections = 0
         self.seconds = 0.0
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -114,11 +114,6 @@ class CollectGarbage:
         if every <= 0:
             raise NotConfigured("INQUIRER_GC_EVERY is 0")
         return cls(crawler, every)
-
-    def spider_opened(self, spider: Any) -> None:
-        # Start-up objects live as long as the process: out of every later collection's way.
-        gc.collect()
-        gc.freeze()
 
     def response_received(self, **_: Any) -> None:
         # Runs before this response's callback: what it frees are the pages already parsed.
@@ -133,4 +128,4 @@ class CollectGarbage:
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("memory/gc_collections", self.collections)
             self.crawler.stats.set_value("memory/gc_cpu_ms", round(self.seconds * 1000, 1))
-        gc.unfreeze()
+        super().spider_closed(spider)
