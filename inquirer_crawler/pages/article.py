@@ -449,13 +449,7 @@ class ArticlePage:
         return clean_url(href, base=self.url) if href else None
 
     @cached_property
-    def _crumb_links(self) -> list[tuple[str, str]]:
-        return self._read_crumbs()
-
     def _crumbs(self) -> list[tuple[str, str]]:
-        return self._crumb_links
-
-    def _read_crumbs(self) -> list[tuple[str, str]]:
         """(text, href) of the breadcrumb's links, home and the post itself left out."""
         links = self._find(".tdb_breadcrumbs a.tdb-entry-crumb") or self._find(
             ".td-crumb-container a.entry-crumb, .entry-crumbs a.entry-crumb"
@@ -469,7 +463,7 @@ class ArticlePage:
         return crumbs
 
     def section(self) -> str | None:
-        crumbs = self._crumbs()
+        crumbs = self._crumbs
         return _first(
             (
                 lambda: crumbs[-1][0] if crumbs else None,
@@ -498,13 +492,13 @@ class ArticlePage:
     def category_urls(self) -> list[str]:
         """Links of the post's categories and breadcrumb (for the ``sections`` filter)."""
         hrefs = [link.attrib.get("href", "") for link in self._category_links()]
-        return [clean_url(h, base=self.url) for h in hrefs if h] + [href for _, href in self._crumbs()]
+        return [clean_url(h, base=self.url) for h in hrefs if h] + [href for _, href in self._crumbs]
 
     def categories(self) -> list[str]:
         shown = [_text(link) for link in self._category_links() if _text(link)]
         if shown:
             return list(dict.fromkeys(shown))
-        crumbs = self._crumbs()
+        crumbs = self._crumbs
         return [crumbs[-1][0]] if crumbs else []
 
     def tags(self) -> list[str]:
