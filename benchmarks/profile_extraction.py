@@ -25,10 +25,10 @@ from unittest import mock
 from benchmarks.run import _build_pipelines, fixture_pages
 
 
-def _chain(pipelines: list[Any]) -> Callable[[str, str, Callable[[str, str], Any]], dict[str, Any]]:
+def _chain(pipelines: list[Any]) -> Callable[[str, bytes, Callable[[bytes, str], Any]], dict[str, Any]]:
     from scrapy.exceptions import DropItem
 
-    def run(url: str, html: str, make_page: Callable[[str, str], Any]) -> dict[str, Any]:
+    def run(url: str, html: bytes, make_page: Callable[[bytes, str], Any]) -> dict[str, Any]:
         for pipeline in pipelines:
             if hasattr(pipeline, "seen"):
                 pipeline.seen.clear()
@@ -46,7 +46,7 @@ def _chain(pipelines: list[Any]) -> Callable[[str, str, Callable[[str, str], Any
     return run
 
 
-def default_page(html: str, url: str) -> Any:
+def default_page(html: bytes, url: str) -> Any:
     from inquirer_crawler.pages.article import ArticlePage
 
     return ArticlePage.from_html(html, url)

@@ -21,7 +21,8 @@ It is a script, not a test: nothing in the test suite depends on timing.
 2. Extraction cost, in this process: CPU ms per page (median of ``--repeats`` runs of each page,
    then the mean over pages) of ``lxml.html.fromstring`` (the floor), of
    ``ArticlePage.from_html(...).to_item()`` plus every pipeline of ITEM_PIPELINES in order, and of
-   ``trafilatura.extract(html, url=..., with_metadata=True)``, on the article pages of fixtures/.
+   ``trafilatura.extract(html, url=..., with_metadata=True)``, on the article pages of fixtures/,
+   each given the file's bytes as a crawl's ``response.body``.
 3. Memory: peak RSS (``/usr/bin/time -f %M``, see run_process) of the part-1 crawls of N articles
    and of a crawl of BIG articles with ``ReleaseSelectors``; RSS is also sampled from /proc every
    0.2 s against pages served. Growth per 1,000 articles is compared with what the crawl must
@@ -380,8 +381,10 @@ def _build_pipelines() -> list[Any]:
     return [load_object(path).from_crawler(crawler) for path, _ in ordered]
 
 
-def fixture_pages() -> list[tuple[str, str, str, bool]]:
-    """(name, url, html, real) of every article fixture with a hand-checked expectation."""
+def fixture_pages() -> list[tuple[str, str, bytes, bool]]:
+    """(name, url, html, real) of every article fixture with a hand-checked expectation. The HTML is
+    the file's bytes (all UTF-8), as a crawl hands it over in ``response.body``: all three candidates
+    of part 2 get the same bytes."""
     from inquirer_crawler.replay import mirror_path
 
     pages = []
@@ -389,7 +392,7 @@ def fixture_pages() -> list[tuple[str, str, str, bool]]:
         url = json.loads(path.read_text("utf-8"))["fixture_url"]
         file = mirror_path(FIXTURES, url)
         assert file is not None and file.is_file(), url
-        pages.append((path.stem, url, file.read_bytes().decode("utf-8"), not path.stem.startswith("inquirer-")))
+        pages.append((path.stem, url, file.read_bytes(), not path.stem.startswith("inquirer-")))
     return pages
 
 
@@ -407,7 +410,7 @@ def extraction_costs(repeats: int) -> list[PageCost]:
     names = [type(p).__name__.removesuffix("Pipeline") for p in pipelines]
     clock = time.process_time
 
-    def project(url: str, html: str) -> dict[str, float]:
+    def project(url: str, html: bytes) -> dict[str, float]:
         for pipeline in pipelines:
             if hasattr(pipeline, "seen"):
                 pipeline.seen.clear()  # the dedupe pipeline would drop the repeated page
@@ -463,7 +466,7 @@ def extraction_costs(repeats: int) -> list[PageCost]:
         results.append(
             PageCost(
                 name=name,
-                kb=len(html.encode("utf-8")) / 1000,
+                kb=len(html) / 1000,
                 real=real,
                 lxml_ms=1000 * statistics.median(lxml_t[url]),
                 project_ms=1000 * statistics.median(sum(s.values()) for s in steps[url]),

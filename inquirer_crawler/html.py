@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import lxml.html
@@ -25,9 +26,15 @@ def parse_page(html: str | bytes, url: str | None = None) -> Selector:
     - plain lxml elements: lxml.html's get their class from a Python callback each time Python
       touches one (~0.4 µs, several hundred times a page), which the page code never needs;
     - libxml2 reads UTF-8 bytes: given text, lxml converts it first, and parsel strips and copies it
-      twice on the way (~0.8 ms for a 300 KB page, BENCHMARKS.md part 1)."""
+      twice on the way (~0.8 ms for a 300 KB page, BENCHMARKS.md part 1).
+
+    libxml2 is not asked to index the ``id`` attributes (4 % of the parse): nothing looks elements
+    up by id through it (XPath ``id()``); ``#id`` selectors test the attribute."""
     body = html if isinstance(html, bytes) else html.encode("utf-8")
-    return Selector(root=create_root_node("", etree.HTMLParser, base_url=url, body=body, encoding="utf-8"), type="html")
+    return Selector(root=create_root_node("", _PAGE_PARSER, base_url=url, body=body, encoding="utf-8"), type="html")
+
+
+_PAGE_PARSER = partial(etree.HTMLParser, collect_ids=False)
 
 
 def parse_response(response: TextResponse) -> Selector:

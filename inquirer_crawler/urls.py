@@ -34,12 +34,13 @@ def clean_url(url: str, base: str | None = None) -> str:
 
 # What safe_url_string leaves as it is: ASCII URL characters and well-formed %-escapes, with the
 # scheme and host in lower case (it lowercases them). Most links already are; the test costs
-# ~1 µs, safe_url_string ~10 µs, and a page has some thirty URLs.
-_SAFE_URL = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+# ~2 µs (a search for what is not allowed, which runs in C), safe_url_string ~10 µs, and a page
+# has some thirty URLs.
+_NOT_SAFE_IN_URL = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]|%(?![0-9A-Fa-f]{2})")
 
 
 def _safe(url: str) -> str:
-    if _SAFE_URL.fullmatch(url):
+    if _NOT_SAFE_IN_URL.search(url) is None:
         scheme, _, rest = url.partition("://")
         authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
         if scheme.islower() and authority == authority.lower():

@@ -174,7 +174,7 @@ class ArticlePage:
     fetched_at: datetime = field(default_factory=utc_now)
 
     @classmethod
-    def from_html(cls, html: str, url: str, site: SiteConfig | None = None, fetched_at: datetime | None = None) -> ArticlePage:
+    def from_html(cls, html: str | bytes, url: str, site: SiteConfig | None = None, fetched_at: datetime | None = None) -> ArticlePage:
         return cls(
             url=url,
             selector=parse_page(html, url),
@@ -189,8 +189,17 @@ class ArticlePage:
         return JsonLd.from_root(self.selector.root)
 
     @cached_property
+    def _elements_by_tag(self) -> dict[str, list[Any]]:
+        """Every <article>, <link> and <meta> of the page, in one walk (the first walk of a fresh
+        tree is the costly one: ~0.1 ms on a large page)."""
+        found: dict[str, list[Any]] = {"article": [], "link": [], "meta": []}
+        for element in self.selector.root.iter("article", "link", "meta"):
+            found[element.tag].append(element)
+        return found
+
+    @cached_property
     def _articles(self) -> list[Any]:
-        return list(self.selector.root.iter("article"))
+        return self._elements_by_tag["article"]
 
     @cached_property
     def _post_region(self) -> list[Any]:
@@ -280,7 +289,7 @@ class ArticlePage:
         """(rel, type, href) of every <link>, read once."""
         return [
             (link.get("rel") or "", link.get("type") or "", link.get("href"))
-            for link in self.selector.root.iter("link")
+            for link in self._elements_by_tag["link"]
             if link.get("href") is not None
         ]
 
@@ -296,7 +305,7 @@ class ArticlePage:
     def _metas(self) -> dict[str, list[str]]:
         """<meta property|name=… content=…>, every value of each name in page order, read once."""
         metas: dict[str, list[str]] = {}
-        for meta in self.selector.root.iter("meta"):
+        for meta in self._elements_by_tag["meta"]:
             name, content = meta.get("property") or meta.get("name"), meta.get("content")
             if name and content is not None:
                 metas.setdefault(name, []).append(content)

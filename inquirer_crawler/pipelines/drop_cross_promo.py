@@ -98,7 +98,10 @@ class CrossPromo:
         return match.group() if match else None
 
     def _is_promo(self, element: etree._Element) -> bool:
-        found = self._label(text_of(element))
+        start, whole = _text_start(element)
+        if not whole and self._starting_phrase(_fold(_head(start))) is None:
+            return False  # most wrappers: their whole text (the article, once per level) is never read
+        found = self._label(start if whole else text_of(element))
         if found is None:
             return False
         rest = found[1].strip(" :：\u00a0-–—»›>|")
@@ -151,6 +154,21 @@ def _compiled(groups: tuple[tuple[str, ...], ...]) -> SelectorGroups:
 
 # Labels are a few words long; the head keeps them whole even after runs of spaces and marks.
 _HEAD = 160
+
+
+def _text_start(element: etree._Element) -> tuple[str, bool]:
+    """(the element's text, True), or (False) only as much of its start, leading spaces left out,
+    as ``_head`` reads."""
+    pieces: list[str] = []
+    size = 0
+    for piece in element.itertext():
+        if not size:
+            piece = piece.lstrip()
+        pieces.append(piece)
+        size += len(piece)
+        if size > _HEAD:
+            return "".join(pieces), False
+    return "".join(pieces), True
 
 
 def _head(text: str) -> str:
