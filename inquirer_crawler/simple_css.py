@@ -66,6 +66,10 @@ class SelectorGroups:
             name: [(index, re.compile("|".join(found))) for index, found in sorted(by_group.items())]
             for name, by_group in patterns.items()
         }
+        # first_group's answer depends only on the tag and these attributes, and a body repeats
+        # the same few combinations (the theme's classes): each is worked out once.
+        self._names = tuple(sorted(self.attribute_names))
+        self._answers: dict[tuple[Any, ...], int | None] = {}
 
     def _add(
         self, index: int, tag: str | None, conditions: list[tuple[str, ...]], patterns: dict[str, dict[int, list[str]]]
@@ -111,18 +115,23 @@ class SelectorGroups:
         """For each group, the elements under ``root`` (itself left out) it is the first to match,
         in document order."""
         found: list[list[Any]] = [[] for _ in self.groups]
+        answers = self._answers
+        if len(answers) > _MAX_ANSWERS:
+            answers.clear()  # a bound for long crawls of sites with ever new style="…" values
         for element in root.iter(etree.Element):
             if element is root:
                 continue
-            if element.tag not in self._tags and self.attribute_names.isdisjoint(element.keys()):
-                continue  # most of a body: <p>, <a href>, <strong> that no selector can match
-            index = self.first_group(element)
+            key = (element.tag, *[element.get(name) for name in self._names])
+            index = answers.get(key, _NONE)
+            if index == _NONE:
+                index = answers[key] = self.first_group(element)
             if index is not None:
                 found[index].append(element)
         return found
 
 
 _NONE = 1 << 30  # "no group": larger than any group index
+_MAX_ANSWERS = 10_000
 
 
 def class_tokens(element: Any) -> frozenset[str]:
