@@ -248,3 +248,19 @@ def test_text_after_a_list_or_a_quote_is_one_paragraph_once() -> None:
         "<ul><li>un</li></ul><p>queue du texte</p><p>deux</p><blockquote><p>cité</p></blockquote><p>après</p>"
     )
     assert article.body == "un\n\nqueue du texte\n\ndeux\n\ncité\n\naprès"
+
+
+def test_wrappers_around_paragraphs_are_walked_and_wrappers_of_inline_text_become_paragraphs() -> None:
+    # A Word paste wraps paragraphs in a <span>; a page builder nests rows of <div>s; a <div> of
+    # inline text is a paragraph, and its inline elements stay in it.
+    html = (
+        "<span><p>Un.</p><p>Deux.</p></span>"
+        "<div><div><section><p>Trois <b>gras</b>.</p></section></div>Quatre <em>penché</em>.</div>"
+        "<div>Cinq <a href='/six/'>lien</a>.</div>"
+    )
+    article = body_after(html)
+    assert article.body.split("\n\n") == ["Un.", "Deux.", "Trois gras.", "Quatre penché.", "Cinq lien."]
+    assert article.body_html == (
+        "<p>Un.</p><p>Deux.</p><p>Trois <strong>gras</strong>.</p><p>Quatre <em>penché</em>.</p>"
+        '<p>Cinq <a href="https://theinquirer.fr/six/" rel="noopener noreferrer nofollow">lien</a>.</p>'
+    )

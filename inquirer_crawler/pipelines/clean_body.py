@@ -44,8 +44,10 @@ class _Flattener:
         self.blocks: list[etree._Element] = []
         self._inline: list[Any] = []  # strings and inline elements waiting for a paragraph
         self._tag = "p"  # the tag the waiting inline content will get
+        self._holds_blocks: set[etree._Element] = set()
 
     def run(self, root: etree._Element) -> list[etree._Element]:
+        self._holds_blocks = _holding_blocks(root)
         self._walk(root)
         self._flush()
         return self.blocks
@@ -79,10 +81,10 @@ class _Flattener:
             caption = etree.Element("figcaption")
             caption.text = element_text(el)
             figure.append(caption)
-        elif tag in _HEADINGS or tag == "p" or (tag in _CONTAINERS and not _has_block_descendant(el)):
+        elif tag in _HEADINGS or tag == "p" or (tag in _CONTAINERS and el not in self._holds_blocks):
             self._flush()
             self._paragraph(el, tag if tag in _HEADINGS else "p")
-        elif tag in _CONTAINERS or tag in _BLOCKS or (tag in _INLINE_WRAPPERS and _has_block_descendant(el)):
+        elif tag in _CONTAINERS or tag in _BLOCKS or (tag in _INLINE_WRAPPERS and el in self._holds_blocks):
             self._flush()
             self._walk(el)
             self._flush()
@@ -135,8 +137,18 @@ class _Flattener:
         return None
 
 
-def _has_block_descendant(el: etree._Element) -> bool:
-    return next(el.iterdescendants(*_BLOCKS), None) is not None  # the tags are filtered in C
+def _holding_blocks(root: etree._Element) -> set[etree._Element]:
+    """The elements under ``root`` that have a block element inside, found in one pass (asking
+    each wrapper in turn re-walks a nested body once per level). The flattener asks about an
+    element before it walks or moves anything inside it, so the answers are those of the tree as
+    it was. The set keeps lxml's proxies alive: each element stays the same Python object."""
+    holding: set[etree._Element] = set()
+    for block in root.iter(*_BLOCKS):  # the tags are filtered in C
+        for ancestor in block.iterancestors():
+            if ancestor in holding:
+                break
+            holding.add(ancestor)
+    return holding
 
 
 def _image_src(img: etree._Element, base_url: str) -> str | None:
