@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
-import lxml.html
 from lxml import etree
-from lxml.etree import LxmlError, ParserError
+from lxml.etree import LxmlError
 from parsel import Selector
 from parsel.selector import create_root_node
 from scrapy.exceptions import DropItem
@@ -43,12 +43,44 @@ def parse_response(response: TextResponse) -> Selector:
     return parse_page(response.body if is_utf8(response.encoding) else response.text, response.url)
 
 
+_FULL_DOCUMENT = re.compile(r"\s*<(?:html|!doctype)", re.IGNORECASE)
+
+
 def parse_fragment(html: str) -> etree._Element:
-    """The fragment's elements inside one <div> (an empty <div> for empty or broken input)."""
-    try:
-        return lxml.html.fragment_fromstring(html or "", create_parent="div")
-    except (ParserError, ValueError):
-        return lxml.html.fragment_fromstring("", create_parent="div")
+    """The fragment's elements inside one <div> (an empty <div> for empty input), as
+    ``lxml.html.fragment_fromstring(html, create_parent="div")`` parses them, but as plain lxml
+    elements (see parse_page): the <body> libxml2 puts them in becomes the <div>. Where lxml.html
+    fails (no <body>, or markup after a stray ``</body>``), this keeps what there is, and a lone
+    surrogate becomes "?"."""
+    html = html or ""
+    if not _FULL_DOCUMENT.match(html):
+        html = f"<html><body>{html}</body></html>"
+    document = etree.fromstring(html.encode("utf-8", "replace"), etree.HTMLParser(encoding="utf-8"))
+    body = document.find("body") if document is not None else None
+    if body is None:
+        return etree.Element("div")
+    _append_text(body, body.tail)
+    body.tail = None
+    for stray in list(body.itersiblings()):
+        if stray.tag == "body":
+            _append_text(body, stray.text)
+            body.extend(stray)
+        else:
+            body.append(stray)
+    body.tag = "div"
+    body.attrib.clear()
+    if body.text is not None and not body.text.strip():
+        body.text = None  # as lxml.html: leading whitespace is no text
+    return body
+
+
+def _append_text(parent: etree._Element, text: str | None) -> None:
+    if not text:
+        return
+    if len(parent):
+        parent[-1].tail = (parent[-1].tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
 
 
 def inner_html(root: etree._Element) -> str:

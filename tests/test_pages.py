@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from inquirer_crawler.pages import ArticlePage
 from inquirer_crawler.sites.inquirer_fr import INQUIRER_FR
 
@@ -170,3 +172,25 @@ def test_a_response_in_another_charset_is_parsed_from_its_text() -> None:
     html = "<html><head><meta charset='iso-8859-1'><title>Été à Montréal</title></head><body></body></html>"
     response = HtmlResponse(URL, body=html.encode("iso-8859-1"))
     assert parse_response(response).root.findtext("head/title") == "Été à Montréal"
+
+
+@pytest.mark.parametrize(
+    ("fragment", "inside"),
+    [
+        ("", ""),
+        ("  \n ", ""),
+        (" texte <p>un</p> fin", " texte <p>un</p> fin"),
+        ("<p>é ✓ 😀</p>", "<p>é ✓ 😀</p>"),
+        ("<p>a\x00b</p>", "<p>a\ufffdb</p>"),  # as libxml2 reads a NUL everywhere
+        ("<!DOCTYPE html><html><body class='x'><p>page</p></body></html>", "<p>page</p>"),
+        ("<html><head><title>t</title></head></html>", ""),  # lxml.html fails on this one and the last, and loses "suite" and <p>b</p>
+        ("<p>a</p></body>suite<p>b</p>", "<p>a</p>suite<p>b</p>"),
+        ("</div></body><p>x</p><body>y<p>z</p>", "<p>x</p>y<p>z</p>"),
+    ],
+    ids=["empty", "blank", "text", "unicode", "nul", "document", "no-body", "stray-end", "two-bodies"],
+)
+def test_a_fragment_is_parsed_into_one_div_and_nothing_of_it_is_lost(fragment: str, inside: str) -> None:
+    from inquirer_crawler.html import inner_html, parse_fragment
+
+    root = parse_fragment(fragment)
+    assert (root.tag, dict(root.attrib), root.tail, inner_html(root)) == ("div", {}, None, inside)
