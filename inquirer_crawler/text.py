@@ -32,6 +32,8 @@ def clean_text(value: str | None) -> str:
     """Mojibake repaired, NFC, no invisible characters, every run of whitespace (NBSP included) one space."""
     if not value:
         return ""
+    if value.isascii() and "\x00" not in value:
+        return collapse_spaces(value)  # no mojibake, nothing to compose, no invisible but NUL (isascii is O(1))
     value, _ = fix_mojibake(value)  # first: "à" read as cp1252 ends in an NBSP the next steps would eat
     return collapse_spaces(_INVISIBLE_RE.sub("", unicodedata.normalize("NFC", value)))
 

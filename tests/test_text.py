@@ -20,8 +20,13 @@ def test_collapse_spaces_splits_on_exactly_the_characters_python_calls_spaces() 
     assert collapse_spaces("a\u200bb") == "a\u200bb"  # zero-width space is not a space: clean_text removes it
 
 
+def test_ascii_text_loses_its_nul_bytes_and_extra_spaces_only() -> None:
+    assert clean_text(" Lire\x00 aussi :\t\r\n la suite ") == "Lire aussi : la suite"
+    assert (clean_text("A\x07B"), clean_text("A\x07B é")) == ("A\x07B", "A\x07B é")  # not a space, as in any text
+
+
 @pytest.mark.parametrize(
-    "value", ["", " ", "\u00a0\u200b\n", "\ufeff\u00ad", "a", " \u2028x", ".", "\u200bmot", "Ã©"]
+    "value", ["", " ", "\u00a0\u200b\n", "\ufeff\u00ad", "a", " \u2028x", ".", "\u200bmot", "Ã©", "\x00"]
 )
 def test_has_text_answers_as_clean_text_would(value: str) -> None:
     assert has_text(value) == bool(clean_text(value))
