@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import re
 import sys
 
 import pytest
 
-from inquirer_crawler.text import clean_text, collapse_spaces, has_text, word_count
+from inquirer_crawler.text import _WORD_START, clean_text, collapse_spaces, has_text, word_count
 
 
 def test_every_kind_of_space_becomes_one_space() -> None:
@@ -48,3 +50,16 @@ def test_has_text_answers_as_clean_text_would(value: str) -> None:
 )
 def test_word_count(text: str, words: int) -> None:
     assert word_count(text) == words
+
+
+def test_isalnum_is_the_regex_word_class_but_the_underscore() -> None:
+    # word_count counts a token that isalnum() as one word without the regex.
+    differ = [c for c in map(chr, range(sys.maxunicode + 1)) if bool(re.fullmatch(r"\w", c)) != (c.isalnum() or c == "_")]
+    assert differ == []
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_word_count_counts_as_the_word_start_regex_on_random_text(seed: int) -> None:
+    pieces = ["l", "’", "'", "-", "_", "é", "3", " ", "\u00a0", "\n", ".", "«", "a", "x1", "\u0301", "٣"]
+    text = "".join(random.Random(seed).choice(pieces) for _ in range(5000))
+    assert word_count(text) == len(_WORD_START.findall(text))
