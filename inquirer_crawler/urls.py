@@ -20,9 +20,24 @@ def _is_tracking(name: str) -> bool:
     return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
 
 
+# An absolute http(s) URL in lower-case scheme and host (a port at most), of URL-safe characters,
+# without query, fragment or ';' parameters: what clean_url returns unchanged (urljoin returns an
+# absolute URL of the base's scheme as it is, there are no parameters to clean, and safe_url_string
+# leaves it alone). Most links of a page are; the test costs ~1 µs, the full path ~8 µs.
+_CLEAN_ABSOLUTE = re.compile(r"https?://[a-z0-9\-.:]+(?:/[A-Za-z0-9\-._~:/\[\]@!$&'()*+,=%]*)?")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
 def clean_url(url: str, base: str | None = None) -> str:
     """Absolute URL without tracking parameters or fragment."""
-    url = urljoin(base, url.strip()) if base else url.strip()
+    url = url.strip()
+    if _CLEAN_ABSOLUTE.fullmatch(url) and ("%" not in url or not _BAD_ESCAPE.search(url)):
+        return url
+    return _cleaned(url, base)
+
+
+def _cleaned(url: str, base: str | None) -> str:
+    url = urljoin(base, url) if base else url
     if "?" not in url and "#" not in url:
         return _safe(url)  # nothing to clean: most links, and the costly part skipped
     query = urlsplit(url).query

@@ -10,7 +10,7 @@ from lxml import etree
 from w3lib.url import safe_url_string
 
 from inquirer_crawler.replay import mirror_path
-from inquirer_crawler.urls import _safe, clean_url
+from inquirer_crawler.urls import _cleaned, _safe, clean_url
 from tests.conftest import EXPECTATIONS, FIXTURES
 
 
@@ -53,3 +53,48 @@ def test_the_shortcut_answers_as_safe_url_string_for_every_link_of_the_fixtures(
                     urls.add(urljoin(expectation.url, value.strip()))
     assert len(urls) > 500
     assert [url for url in urls if _safe(url) != safe_url_string(url)] == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com/a/b/",
+        "https://example.com",
+        "http://example.com/a",  # another scheme than the base's
+        "https://example.com:8443/a",
+        "https://Example.com/a",
+        "HTTPS://example.com/a",
+        "https://example.com/a/?utm_source=x",
+        "https://example.com/a#top",
+        "https://example.com/a;p=1",
+        "https://example.com/a b",
+        "https://example.com/a%2",
+        "https://example.com/%C3%A9t%C3%A9/",
+        "https://example.com/a/../b/./c",
+        "https://example.com//double",
+        "https:///no-host",
+        "https://user@example.com/",
+        "https://[::1]/",
+        "https://exa%41mple.com/",
+        "  https://example.com/padded  ",
+        "/relative/",
+        "//example.org/protocol-relative",
+    ],
+)
+def test_the_already_clean_shortcut_answers_as_the_full_path(url: str) -> None:
+    base = "https://theinquirer.fr/un-article/"
+    assert clean_url(url, base=base) == _cleaned(url.strip(), base)
+
+
+def test_the_already_clean_shortcut_answers_as_the_full_path_for_every_link_of_the_fixtures() -> None:
+    pairs = set()
+    for expectation in EXPECTATIONS:
+        path = mirror_path(FIXTURES, expectation.url)
+        assert path is not None
+        root = etree.fromstring(path.read_bytes(), etree.HTMLParser())
+        for element in root.iter("a", "img", "link"):
+            for attribute in ("href", "src", "data-src"):
+                if value := element.get(attribute):
+                    pairs.add((value, expectation.url))
+    assert len(pairs) > 500
+    assert [(url, base) for url, base in pairs if clean_url(url, base=base) != _cleaned(url.strip(), base)] == []
