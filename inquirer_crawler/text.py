@@ -50,6 +50,8 @@ _LINE_SEPARATORS_RE = re.compile("[\u2028\u2029\u0085]")
 
 def strip_invisible(html: str) -> str:
     """For HTML: drop invisible characters and the Unicode line separators, keep the markup and NBSP."""
+    if html.isascii() and "\x00" not in html:
+        return html  # all of those but NUL are outside ASCII, and ASCII is always NFC
     return _LINE_SEPARATORS_RE.sub(" ", _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", html)))
 
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from inquirer_crawler.text import _WORD_START, clean_text, collapse_spaces, has_text, word_count
+from inquirer_crawler.text import _WORD_START, clean_text, collapse_spaces, has_text, strip_invisible, word_count
 
 
 def test_every_kind_of_space_becomes_one_space() -> None:
@@ -25,6 +25,11 @@ def test_collapse_spaces_splits_on_exactly_the_characters_python_calls_spaces() 
 def test_ascii_text_loses_its_nul_bytes_and_extra_spaces_only() -> None:
     assert clean_text(" Lire\x00 aussi :\t\r\n la suite ") == "Lire aussi : la suite"
     assert (clean_text("A\x07B"), clean_text("A\x07B é")) == ("A\x07B", "A\x07B é")  # not a space, as in any text
+
+
+def test_html_keeps_its_markup_and_nbsp_and_loses_invisible_characters_ascii_or_not() -> None:
+    assert strip_invisible('<p class="a">x\x00y  z</p>') == '<p class="a">xy  z</p>'
+    assert strip_invisible("<p>e\u0301t\u00e9\u200b\u00a0\u2028fin</p>") == "<p>\u00e9t\u00e9\u00a0 fin</p>"
 
 
 @pytest.mark.parametrize(
