@@ -13,6 +13,7 @@ _INVISIBLE = dict.fromkeys(
     [0x00, 0xAD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)],
     None,
 )
+INVISIBLE_CHARACTERS = frozenset(map(chr, _INVISIBLE))
 # The same set as a regex: much faster than str.translate on long texts.
 _INVISIBLE_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in _INVISIBLE) + "]")
 # Characters some readers treat as line breaks (U+2028/9, NEL) or that are spaces in disguise.

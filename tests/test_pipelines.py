@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
 import pytest
@@ -12,8 +13,16 @@ from inquirer_crawler.html import BodyTree, parse_fragment
 from inquirer_crawler.items import ArticleItem
 from inquirer_crawler.pages import ArticlePage
 from inquirer_crawler.pipelines.clean_body import clean_body
-from inquirer_crawler.pipelines.drop_cross_promo import drop_cross_promo
+from inquirer_crawler.pipelines.drop_cross_promo import (
+    _first_letters,
+    _fold,
+    _head,
+    _no_phrase_starts_with,
+    _phrases_at_start,
+    drop_cross_promo,
+)
 from inquirer_crawler.replay import mirror_path
+from inquirer_crawler.sites.phrases import phrases_for
 from tests.conftest import EXPECTATIONS, FIXTURES, Expectation, build_pipelines, run_pipelines
 
 FETCHED = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -264,3 +273,31 @@ def test_wrappers_around_paragraphs_are_walked_and_wrappers_of_inline_text_becom
         "<p>Un.</p><p>Deux.</p><p>Trois <strong>gras</strong>.</p><p>Quatre <em>penché</em>.</p>"
         '<p>Cinq <a href="https://theinquirer.fr/six/" rel="noopener noreferrer nofollow">lien</a>.</p>'
     )
+
+
+@pytest.mark.parametrize(
+    "phrases",
+    [phrases_for("fr"), phrases_for("de"), phrases_for("es"), ("à lire aussi", "ça aussi", "über uns", "élu")],
+    ids=["fr", "de", "es", "accented-only"],
+)
+def test_the_first_letter_shortcut_never_hides_a_promo_label(phrases: tuple[str, ...]) -> None:
+    # Texts built to trip it: mojibake ("Ã\xa0" is "à" read as cp1252), letters and combining
+    # accents that compose into a label's first letter, invisible characters, marks and spaces
+    # before the label, labels in capitals, near misses. The last phrase set starts only with
+    # letters whose ASCII base starts none of them.
+    pieces = [
+        *phrases, "LIRE", "Lire aussi", "Ã", "\xa0", "Ã§", "Ã¼", "Ã©", "©", "â€™", "A", "a", "C", "u", "E", "e",
+        "\u0300", "\u0301", "\u0308", "\u0327", "x", "\u200b", "\u00ad", "\x00", " ", "\n", "»", "›", "→", "•",
+        "-", "—", "|", ":", "é", ">", "\u0338",
+    ]
+    pick = random.Random(phrases[0]).choice
+    texts = ["".join(pick(pieces) for _ in range(random.Random(n).randint(1, 6))) for n in range(20_000)]
+    texts += [f"{a}{b}{phrase[1:]}" for phrase in phrases for a in pieces for b in pieces]
+    first_letters, at_start = _first_letters(phrases), _phrases_at_start(phrases)
+    hidden = [
+        text for text in texts
+        if _no_phrase_starts_with(text, first_letters)
+        and (at_start.match(_fold(text)) or at_start.match(_fold(_head(text))))
+    ]
+    assert hidden == []
+    assert sum(_no_phrase_starts_with(text, first_letters) for text in texts) > 1000  # it does decide

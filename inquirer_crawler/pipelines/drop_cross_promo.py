@@ -19,7 +19,7 @@ from inquirer_crawler.pipelines.base import CrawlerPipeline
 from inquirer_crawler.simple_css import SelectorGroups
 from inquirer_crawler.sites import site_for_host
 from inquirer_crawler.sites.phrases import phrases_for
-from inquirer_crawler.text import clean_text
+from inquirer_crawler.text import INVISIBLE_CHARACTERS, clean_text
 from inquirer_crawler.urls import clean_url
 
 # Never article text, whatever they contain.
@@ -51,7 +51,10 @@ RELATED_SELECTORS = (
     ".crp_related", '[class*="related-posts"]', '[class*="inline-related"]', '[class*="irp-"]',
     ".td_module_wrap", ".td-module-title", ".entry-title",
 )
-_LEADING_MARKS = re.compile(r"^[\s»›>→►▶•*\-–—|]+")
+_MARKS = "»›>→►▶•*-–—|"
+_LEADING_MARKS = re.compile(r"^[\s" + re.escape(_MARKS) + "]+")
+# What the fold takes off the start of a text besides spaces.
+_SKIPPED_AT_START = frozenset(_MARKS) | INVISIBLE_CHARACTERS
 _SEPARATOR = re.compile(r"^\s*[:：\-–—»›>|]")
 _CONTAINERS = {"div", "section", "article", "aside", "center", "main", "header", "footer", "span", "blockquote"}
 
@@ -99,6 +102,8 @@ class CrossPromo:
 
     def _is_promo(self, element: etree._Element) -> bool:
         start, whole = _text_start(element)
+        if _no_phrase_starts_with(start, _first_letters(self.phrases)):
+            return False  # most paragraphs, told by their first letter, without folding their text
         if not whole and self._starting_phrase(_fold(_head(start))) is None:
             return False  # most wrappers: their whole text (the article, once per level) is never read
         found = self._label(start if whole else text_of(element))
@@ -144,6 +149,28 @@ class CrossPromo:
 def _phrases_at_start(phrases: tuple[str, ...]) -> re.Pattern[str]:
     """The first phrase, in the given order, that starts the text as whole words."""
     return re.compile("(?:" + "|".join(re.escape(phrase) for phrase in phrases) + r")(?![^\W_])")
+
+
+@lru_cache(maxsize=64)
+def _first_letters(phrases: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(phrase[0] for phrase in phrases if phrase)
+
+
+def _no_phrase_starts_with(text: str, first_letters: frozenset[str]) -> bool:
+    """True when the fold of ``text`` cannot start with a phrase, told by its first character that
+    the fold keeps. Only an ASCII character followed by an ASCII character (or nothing) decides:
+    the mojibake repair cannot change it (what precedes it is ASCII, or makes the repair fail: each
+    skipped character outside ASCII is a UTF-8 continuation byte in cp1252, or not in cp1252), NFC
+    cannot compose it with what follows, and no invisible character sits after it. Anything else
+    returns False, and the fold decides."""
+    for index, char in enumerate(text):
+        if char.isspace() or char in _SKIPPED_AT_START:
+            continue
+        following = text[index + 1 : index + 2]
+        if not char.isascii() or not following.isascii():
+            return False
+        return char.lower() not in first_letters
+    return False
 
 
 @lru_cache(maxsize=64)
