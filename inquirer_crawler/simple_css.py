@@ -131,7 +131,7 @@ class SelectorGroups:
 
 
 _NONE = 1 << 30  # "no group": larger than any group index
-_MAX_ANSWERS = 10_000
+_MAX_ANSWERS = 4096  # ~1 MB of keys at most: ids like "tdi_123" make some keys unique to one page
 
 
 def class_tokens(element: Any) -> frozenset[str]:

@@ -95,3 +95,19 @@ def test_an_attribute_value_ending_in_a_newline_is_not_an_exact_match() -> None:
     expected = CSSSelector(", ".join(css), translator="html")(root)
     assert SelectorGroups([css]).first_matches(root)[0] == expected
     assert [e.text for e in expected] == ["z"]
+
+
+def test_remembered_answers_stay_right_across_pages_and_past_their_bound() -> None:
+    matcher = SelectorGroups([[".ad", '[id^="taboola"]'], [".related"]])
+    # The same classes on two pages, then a page of ids each seen once (tagDiv's "tdi_123"), enough
+    # to empty the memory of answers on the way.
+    pages = [
+        '<div><p class="ad">a</p><p class="related">r</p><p>t</p></div>',
+        '<div><p class="related">r</p><p class="ad">a</p><p id="taboola-1">x</p></div>',
+        "<div>" + "".join(f'<p id="tdi_{n}" class="related">{n}</p>' for n in range(5000)) + '<p class="ad">a</p></div>',
+    ]
+    for html in pages:
+        root = lxml.html.fragment_fromstring(html)
+        expected = [[e for e in root.iter() if e is not root and matcher.first_group(e) == g] for g in (0, 1)]
+        assert matcher.first_matches(root) == expected
+    assert len(expected[1]) == 5000
