@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.run import REPO_ROOT, fixture_pages
+from benchmarks.run import REPO_ROOT, _build_pipelines, fixture_pages
 
 OLD_PACKAGE = "inquirer_crawler_at_revision"
 
@@ -49,16 +49,8 @@ def extract_revision(revision: str, into: Path) -> None:
 def timed_chain(package: str) -> Run:
     """One page through ``package``'s page code and pipelines: (CPU seconds, the record)."""
     from scrapy.exceptions import DropItem
-    from scrapy.settings import Settings
-    from scrapy.utils.misc import load_object
-    from scrapy.utils.test import get_crawler
 
-    settings = Settings()
-    settings.setmodule(f"{package}.settings", priority="project")
-    crawler = get_crawler(settings_dict={"ITEM_PIPELINES": settings["ITEM_PIPELINES"]})
-    crawler.stats.open_spider()
-    ordered = sorted(settings.getdict("ITEM_PIPELINES").items(), key=lambda kv: kv[1])
-    pipelines = [load_object(path).from_crawler(crawler) for path, _ in ordered]
+    pipelines = _build_pipelines(package)
     page_class = importlib.import_module(f"{package}.pages.article").ArticlePage
 
     def run(url: str, html: bytes) -> tuple[float, dict[str, Any]]:

@@ -367,14 +367,15 @@ class PageCost:
     trafilatura_ms: float | None
 
 
-def _build_pipelines() -> list[Any]:
-    """The project's ITEM_PIPELINES, in order (as tests/conftest.py builds them)."""
+def _build_pipelines(package: str = "inquirer_crawler") -> list[Any]:
+    """The ITEM_PIPELINES of ``package``'s settings (the project's, or a copy of it at another
+    revision: benchmarks/compare_revisions.py), in order, as tests/conftest.py builds them."""
     from scrapy.settings import Settings
     from scrapy.utils.misc import load_object
     from scrapy.utils.test import get_crawler
 
     settings = Settings()
-    settings.setmodule("inquirer_crawler.settings", priority="project")
+    settings.setmodule(f"{package}.settings", priority="project")
     crawler = get_crawler(settings_dict={"ITEM_PIPELINES": settings["ITEM_PIPELINES"]})
     crawler.stats.open_spider()
     ordered = sorted(settings.getdict("ITEM_PIPELINES").items(), key=lambda kv: kv[1])
@@ -439,7 +440,8 @@ def extraction_costs(repeats: int) -> list[PageCost]:
     lxml_t: dict[str, list[float]] = {url: [] for _, url, _, _ in pages}
     steps: dict[str, list[dict[str, float]]] = {url: [] for _, url, _, _ in pages}
     traf_t: dict[str, list[float]] = {url: [] for _, url, _, _ in pages}
-    def timed_round(r: int) -> None:
+
+    def timed_round() -> None:
         for _, url, html, _ in pages:
             t = clock()
             lxml.html.fromstring(html)
@@ -457,9 +459,9 @@ def extraction_costs(repeats: int) -> list[PageCost]:
     # full collection landing inside one call made trafilatura's times swing from 45 to 90 ms a page.
     gc.disable()
     try:
-        for r in range(repeats):
+        for _ in range(repeats):
             gc.collect()
-            timed_round(r)
+            timed_round()
     finally:
         gc.enable()
     results = []
