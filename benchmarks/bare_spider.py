@@ -17,7 +17,7 @@ crawls on the command line (see benchmarks/run.py). ``benchmarks/run.py`` checks
 asked the server for the same set of paths.
 
 It parses pages the usual Scrapy way (``response.selector``); with ``-a parse=project`` it parses
-them as the project does (``inquirer_crawler.html.parse_response``: UTF-8 bytes, plain lxml
+them as the project does (``inquirer_crawler.pages.dom.parse_response``: UTF-8 bytes, plain lxml
 elements), to show how much of the difference is the parse itself.
 """
 
@@ -47,7 +47,7 @@ class BareSpider(scrapy.Spider):
     def __init__(self, start: str, parse: str = "scrapy", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if parse == "project":
-            from inquirer_crawler.html import parse_response
+            from inquirer_crawler.pages.dom import parse_response
 
             self.selector_of = parse_response
         else:

@@ -386,7 +386,7 @@ def fixture_pages() -> list[tuple[str, str, bytes, bool]]:
     """(name, url, html, real) of every article fixture with a hand-checked expectation. The HTML is
     the file's bytes (all UTF-8), as a crawl hands it over in ``response.body``: all three candidates
     of part 2 get the same bytes."""
-    from inquirer_crawler.replay import mirror_path
+    from inquirer_crawler.response.replay import mirror_path
 
     pages = []
     for path in sorted(EXPECTED_DIR.glob("*.json")):

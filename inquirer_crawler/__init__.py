@@ -1,14 +1,24 @@
 """inquirer-crawler: tagDiv "Newspaper" article pages -> clean JSONL records.
 
-The data flow, one folder or module per stage:
+The data flow, one folder per stage (network guards and the cron state beside it):
 
-    sites/                 what a site is: domains, sections, language, time zone (data only)
+    sites/        site knowledge as data: domains, sections, language, time zone, phrases
        │
-    spiders/               1. discovery: which pages to request (newspaper, inquirer)
-       │                      replay.py answers from a wget mirror instead of the network
-    pages/                 2. extraction: HTML string -> ArticleItem (items.py), no engine needed
+    spiders/      the Scrapy spiders (newspaper, inquirer) and their arguments: they route
+    discovery/    which URLs to request: URL cleaning and policy, change sources (sitemaps, REST, RSS)
        │
-    pipelines/             3. drop_cross_promo -> clean_body -> normalize -> validate -> dedupe
+    response/     what came back: encoding repair, offline replay, failure -> reason
        │
-    settings.FEEDS         4. feed export: JSON Lines, one record per line (schema/article.schema.json)
+    pages/        page code, from an HTML string, no engine: the DOM, article and listing fields, dates
+       │
+    items.py      the record (ArticleItem)
+       │
+    pipelines/    drop_cross_promo -> clean_body -> normalize -> validate -> dedupe
+       │
+    feeds/        feed export: atomic JSON Lines files (schema/article.schema.json)
+
+    middlewares/  network guards: robots.txt, pacing, private addresses, Retry-After, User-Agent
+    state/        cron state: the run's URL ledger, the SQLite store, the lock, the verdict
+    extensions/   memory hygiene and the crawl's summary line
+    commands/     `scrapy crawl` with argument checks, the lock and an honest exit status
 """

@@ -65,7 +65,7 @@ ITEM_PIPELINES = {
 DOWNLOADER_MIDDLEWARES = {
     # Last before the download handler: robots.txt, retries and stats behave as in a live crawl,
     # and every request (robots.txt included) is answered from the mirror, never the network.
-    "inquirer_crawler.replay.ReplayMiddleware": 950,
+    "inquirer_crawler.response.replay.ReplayMiddleware": 950,
     # robots.txt that answers 5xx/429 stops the host (RFC 9309), in place of Scrapy's own.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "inquirer_crawler.middlewares.robots.StrictRobotsTxtMiddleware": 100,
@@ -109,8 +109,8 @@ EXTENSIONS = {
 }
 # Cron state (state/extension.py): the INQUIRER_STATE_PATH environment variable wins over this.
 INQUIRER_STATE_PATH = ".state/{spider}.sqlite"
-# Local files are written as <name>.part, fsync'd and renamed when complete (feeds.py).
-FEED_STORAGES = {"": "inquirer_crawler.feeds.AtomicFileFeedStorage", "file": "inquirer_crawler.feeds.AtomicFileFeedStorage"}
+# Local files are written as <name>.part, fsync'd and renamed when complete (feeds/atomic.py).
+FEED_STORAGES = {"": "inquirer_crawler.feeds.atomic.AtomicFileFeedStorage", "file": "inquirer_crawler.feeds.atomic.AtomicFileFeedStorage"}
 # Listing pages followed per listing (home, each section): a bound instead of DEPTH_LIMIT,
 # which would cut a long previous/next chain.
 INQUIRER_MAX_LISTING_PAGES = 1000

@@ -7,7 +7,7 @@ from typing import IO, Any
 
 from scrapy import Spider
 
-from inquirer_crawler.feeds import AtomicFileFeedStorage
+from inquirer_crawler.feeds.atomic import AtomicFileFeedStorage
 
 LIMIT = 40 * 1024
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from inquirer_crawler.replay import content_type, mirror_path
+from inquirer_crawler.response.replay import content_type, mirror_path
 
 # A special answer for one path: (status, headers, body).
 Route = Callable[[str], tuple[int, dict[str, str], bytes]]

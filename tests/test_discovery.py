@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from parsel import Selector
 
-from inquirer_crawler.pages import ArticlePage
+from inquirer_crawler.pages.article import ArticlePage
 from inquirer_crawler.pages.listing import ListingPage
-from inquirer_crawler.replay import mirror_path
+from inquirer_crawler.response.replay import mirror_path
 from tests.conftest import EXPECTATIONS, EXPECTED_DIR, FIXTURES
 
 LISTING_EXPECTATIONS = sorted((EXPECTED_DIR / "listings").glob("*.json"))

@@ -23,7 +23,7 @@ from inquirer_crawler.middlewares.address_guard import PublicAddressGuard, is_pu
 from inquirer_crawler.pages.changes import parse_sitemap
 from inquirer_crawler.pages.dates import parse_visible
 from inquirer_crawler.pages.listing import ListingPage
-from inquirer_crawler.spiders.failures import failure_reason
+from inquirer_crawler.response.failures import failure_reason
 from tests.conftest import FAST, FIXTURES, REPO_ROOT, crawl_mirror, read_jsonl, run_crawl, validate_record
 from tests.mirror_server import MirrorServer
 from tests.site_edits import HOST, copy_mirror

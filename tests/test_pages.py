@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from inquirer_crawler.pages import ArticlePage
+from inquirer_crawler.pages.article import ArticlePage
 from inquirer_crawler.sites.inquirer_fr import INQUIRER_FR
 
 URL = "https://theinquirer.fr/un-article/"
@@ -155,7 +155,7 @@ def test_placeholder_image_is_no_lead_image() -> None:
 def test_a_response_is_parsed_from_its_bytes_bom_and_nul_bytes_included() -> None:
     from scrapy.http import HtmlResponse
 
-    from inquirer_crawler.html import parse_response
+    from inquirer_crawler.pages.dom import parse_response
 
     body = "\ufeff<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><title>Été\x00 à Montréal</title>"
     response = HtmlResponse(URL, body=(body + "</head><body><p>Texte</p></body></html>").encode("utf-8"))
@@ -167,7 +167,7 @@ def test_a_response_is_parsed_from_its_bytes_bom_and_nul_bytes_included() -> Non
 def test_a_response_in_another_charset_is_parsed_from_its_text() -> None:
     from scrapy.http import HtmlResponse
 
-    from inquirer_crawler.html import parse_response
+    from inquirer_crawler.pages.dom import parse_response
 
     html = "<html><head><meta charset='iso-8859-1'><title>Été à Montréal</title></head><body></body></html>"
     response = HtmlResponse(URL, body=html.encode("iso-8859-1"))
@@ -190,7 +190,7 @@ def test_a_response_in_another_charset_is_parsed_from_its_text() -> None:
     ids=["empty", "blank", "text", "unicode", "nul", "document", "no-body", "stray-end", "two-bodies"],
 )
 def test_a_fragment_is_parsed_into_one_div_and_nothing_of_it_is_lost(fragment: str, inside: str) -> None:
-    from inquirer_crawler.html import inner_html, parse_fragment
+    from inquirer_crawler.pages.dom import inner_html, parse_fragment
 
     root = parse_fragment(fragment)
     assert (root.tag, dict(root.attrib), root.tail, inner_html(root)) == ("div", {}, None, inside)

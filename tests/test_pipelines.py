@@ -9,9 +9,9 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.settings import Settings
 
-from inquirer_crawler.html import BodyTree, parse_fragment
 from inquirer_crawler.items import ArticleItem
-from inquirer_crawler.pages import ArticlePage
+from inquirer_crawler.pages.article import ArticlePage
+from inquirer_crawler.pages.dom import BodyTree, parse_fragment
 from inquirer_crawler.pipelines.clean_body import clean_body
 from inquirer_crawler.pipelines.drop_cross_promo import (
     _first_letters,
@@ -21,7 +21,7 @@ from inquirer_crawler.pipelines.drop_cross_promo import (
     _phrases_at_start,
     drop_cross_promo,
 )
-from inquirer_crawler.replay import mirror_path
+from inquirer_crawler.response.replay import mirror_path
 from inquirer_crawler.sites.phrases import phrases_for
 from tests.conftest import EXPECTATIONS, FIXTURES, Expectation, build_pipelines, run_pipelines
 

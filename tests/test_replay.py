@@ -7,7 +7,7 @@ from pathlib import Path
 from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse
 
-from inquirer_crawler.replay import mirror_path, replay_response
+from inquirer_crawler.response.replay import mirror_path, replay_response
 
 
 def test_mirror_layout(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import lxml.html
 import pytest
 from lxml.cssselect import CSSSelector
 
+from inquirer_crawler.pages.simple_css import SelectorGroups
 from inquirer_crawler.pipelines.drop_cross_promo import (
     ADS_SELECTORS,
     FURNITURE_SELECTORS,
@@ -13,8 +14,7 @@ from inquirer_crawler.pipelines.drop_cross_promo import (
     RELATED_SELECTORS,
     SHARE_SELECTORS,
 )
-from inquirer_crawler.replay import mirror_path
-from inquirer_crawler.simple_css import SelectorGroups
+from inquirer_crawler.response.replay import mirror_path
 from tests.conftest import EXPECTATIONS, FIXTURES
 
 ALL_SELECTORS = NOISE_SELECTORS + ADS_SELECTORS + SHARE_SELECTORS + FURNITURE_SELECTORS + RELATED_SELECTORS

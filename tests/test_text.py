@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from inquirer_crawler.text import _WORD_START, clean_text, collapse_spaces, has_text, strip_invisible, word_count
+from inquirer_crawler.pages.text import _WORD_START, clean_text, collapse_spaces, has_text, strip_invisible, word_count
 
 
 def test_every_kind_of_space_becomes_one_space() -> None:

@@ -9,8 +9,8 @@ import pytest
 from lxml import etree
 from w3lib.url import safe_url_string
 
-from inquirer_crawler.replay import mirror_path
-from inquirer_crawler.urls import _cleaned, _safe, clean_url
+from inquirer_crawler.discovery.urls import _cleaned, _safe, clean_url
+from inquirer_crawler.response.replay import mirror_path
 from tests.conftest import EXPECTATIONS, FIXTURES
 
 

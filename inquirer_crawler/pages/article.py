@@ -23,7 +23,7 @@ from lxml import etree
 from parsel import Selector, SelectorList
 from parsel.csstranslator import css2xpath
 
-from inquirer_crawler.html import BodyTree, parse_page
+from inquirer_crawler.discovery.urls import clean_url
 from inquirer_crawler.items import ArticleItem, Image, Link
 from inquirer_crawler.pages.dates import (
     parse_iso,
@@ -32,10 +32,10 @@ from inquirer_crawler.pages.dates import (
     to_iso,
     utc_now,
 )
+from inquirer_crawler.pages.dom import BodyTree, parse_page
 from inquirer_crawler.pages.jsonld import JsonLd
+from inquirer_crawler.pages.text import clean_text, parse_count
 from inquirer_crawler.sites import SiteConfig, bare_host, site_for_host
-from inquirer_crawler.text import clean_text, parse_count
-from inquirer_crawler.urls import clean_url
 
 # The post's own containers, most specific first. tdb pages usually have no <article>
 # (or one that carries the *template's* id), so their blocks are looked up page-wide.

@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
 
-from inquirer_crawler.urls import clean_url
+from inquirer_crawler.discovery.urls import clean_url
 
 # Containers whose module titles are not the listing's own: menus, sidebars, footers.
 _OUTSIDE_MAIN = (

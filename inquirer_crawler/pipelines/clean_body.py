@@ -14,12 +14,19 @@ from typing import Any
 import nh3
 from lxml import etree
 
-from inquirer_crawler.encoding import fix_mojibake
-from inquirer_crawler.html import BodyTree, element_text, inner_html, parse_fragment, text_of, unparsable_page_dropped
+from inquirer_crawler.discovery.urls import clean_url, is_http_url
 from inquirer_crawler.items import ArticleItem, Image
+from inquirer_crawler.pages.dom import (
+    BodyTree,
+    element_text,
+    inner_html,
+    parse_fragment,
+    text_of,
+    unparsable_page_dropped,
+)
+from inquirer_crawler.pages.text import clean_text, collapse_spaces, has_text, strip_invisible, word_count
 from inquirer_crawler.pipelines.base import CrawlerPipeline
-from inquirer_crawler.text import clean_text, collapse_spaces, has_text, strip_invisible, word_count
-from inquirer_crawler.urls import clean_url, is_http_url
+from inquirer_crawler.response.encoding import fix_mojibake
 
 ALLOWED_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "blockquote", "a", "strong", "em", "figure", "img", "figcaption"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "img": {"src", "alt"}}

@@ -12,10 +12,10 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from inquirer_crawler.discovery.urls import url_key
 from inquirer_crawler.items import ArticleItem
 from inquirer_crawler.pipelines.base import CrawlerPipeline
 from inquirer_crawler.state.extension import content_hash
-from inquirer_crawler.urls import url_key
 
 
 class DedupePipeline(CrawlerPipeline):

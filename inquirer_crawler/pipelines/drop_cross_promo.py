@@ -13,14 +13,22 @@ from typing import Any
 
 from lxml import etree
 
-from inquirer_crawler.html import BodyTree, element_text, inner_html, links_of, remove, text_of, unparsable_page_dropped
+from inquirer_crawler.discovery.urls import clean_url
 from inquirer_crawler.items import ArticleItem, Link
+from inquirer_crawler.pages.dom import (
+    BodyTree,
+    element_text,
+    inner_html,
+    links_of,
+    remove,
+    text_of,
+    unparsable_page_dropped,
+)
+from inquirer_crawler.pages.simple_css import SelectorGroups
+from inquirer_crawler.pages.text import INVISIBLE_CHARACTERS, clean_text
 from inquirer_crawler.pipelines.base import CrawlerPipeline
-from inquirer_crawler.simple_css import SelectorGroups
 from inquirer_crawler.sites import site_for_host
 from inquirer_crawler.sites.phrases import phrases_for
-from inquirer_crawler.text import INVISIBLE_CHARACTERS, clean_text
-from inquirer_crawler.urls import clean_url
 
 # Never article text, whatever they contain.
 NOISE_SELECTORS = (

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from inquirer_crawler.discovery.urls import clean_url
 from inquirer_crawler.items import ArticleItem, Link
 from inquirer_crawler.pages.dates import parse_iso, to_iso
+from inquirer_crawler.pages.text import clean_text, clean_text_or_none
 from inquirer_crawler.pipelines.base import CrawlerPipeline
 from inquirer_crawler.sites import bare_host, site_for_host
-from inquirer_crawler.text import clean_text, clean_text_or_none
-from inquirer_crawler.urls import clean_url
 
 _TEXT_FIELDS = ("title", "subtitle", "author", "section", "summary")
 

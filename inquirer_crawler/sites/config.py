@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from inquirer_crawler.simple_css import SelectorGroups
+from inquirer_crawler.pages.simple_css import SelectorGroups
 
 
 @dataclass(frozen=True)

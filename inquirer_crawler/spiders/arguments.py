@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from inquirer_crawler.discovery.urls import clean_url, is_http_url
 from inquirer_crawler.sites import SiteConfig
-from inquirer_crawler.urls import clean_url, is_http_url
 
 KNOWN = ("urls", "replay", "start", "sections", "since", "max_articles", "full", "state")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")

@@ -22,20 +22,20 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
-from inquirer_crawler.encoding import repaired
-from inquirer_crawler.html import parse_response
+from inquirer_crawler.discovery.change_sources import ChangeSources
+from inquirer_crawler.discovery.policy import UrlPolicy
+from inquirer_crawler.discovery.urls import url_key
 from inquirer_crawler.items import ArticleItem
-from inquirer_crawler.ledger import FAILED_REASONS, RunLedger
-from inquirer_crawler.pages import ArticlePage
+from inquirer_crawler.pages.article import ArticlePage
 from inquirer_crawler.pages.dates import utc_now
+from inquirer_crawler.pages.dom import parse_response
 from inquirer_crawler.pages.listing import ListingPage
+from inquirer_crawler.response.encoding import repaired
+from inquirer_crawler.response.failures import failure_reason
 from inquirer_crawler.sites import SiteConfig, bare_host, site_for_host
 from inquirer_crawler.spiders.arguments import CrawlOptions, SpiderArgumentError
-from inquirer_crawler.spiders.change_sources import ChangeSources
-from inquirer_crawler.spiders.failures import failure_reason
+from inquirer_crawler.state.ledger import FAILED_REASONS, RunLedger
 from inquirer_crawler.state.store import FINAL_FAILURES, StateStore
-from inquirer_crawler.urls import url_key
-from inquirer_crawler.urls_policy import UrlPolicy
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+from inquirer_crawler.discovery.urls import clean_url
 from inquirer_crawler.sites import bare_host
-from inquirer_crawler.urls import clean_url
 
 MAX_URL_LENGTH = 2083
 # WordPress pages that are never articles nor listings we walk.

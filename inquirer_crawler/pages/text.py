@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from inquirer_crawler.encoding import fix_mojibake
+from inquirer_crawler.response.encoding import fix_mojibake
 
 # Zero-width characters, bidi controls, soft hyphen, BOM and NUL: invisible, and able to
 # spoof or split words, so they never reach a text field.

@@ -17,7 +17,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from inquirer_crawler.pages.changes import Entry, parse_feed, parse_rest_posts, parse_sitemap
-from inquirer_crawler.spiders.failures import failure_reason
+from inquirer_crawler.response.failures import failure_reason
 
 
 class ChangeSources:

@@ -1,4 +1,4 @@
-"""Why a request failed, as one reason from the closed list of ledger.py (stats key and log say it)."""
+"""Why a request failed, as one reason from the closed list of state/ledger.py (stats key and log say it)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
-from inquirer_crawler.ledger import http_reason
+from inquirer_crawler.state.ledger import http_reason
 
 # IgnoreRequest is raised for many reasons; its message tells them apart.
 _IGNORED = (

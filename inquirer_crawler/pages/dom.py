@@ -15,8 +15,8 @@ from parsel.selector import create_root_node
 from scrapy.exceptions import DropItem
 from scrapy.http import TextResponse
 
-from inquirer_crawler.encoding import is_utf8
-from inquirer_crawler.text import clean_text
+from inquirer_crawler.pages.text import clean_text
+from inquirer_crawler.response.encoding import is_utf8
 
 
 def parse_page(html: str | bytes, url: str | None = None) -> Selector:
