@@ -7,7 +7,10 @@ Field order here is the order of the keys in every line (``EXPORT_FIELDS`` feeds
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 
 class Link(TypedDict):
@@ -18,6 +21,26 @@ class Link(TypedDict):
 class Image(TypedDict):
     url: str
     caption: str | None
+
+
+@dataclass
+class PageHints:
+    """What the pipelines and the state need to know about the page an item came from: not exported,
+    not part of the content hash. Each field has one writer, named here."""
+
+    # Written by the page code (pages/article.py).
+    base_url: str = ""  # the page's own URL: relative links in the body resolve against it
+    site: str = ""  # the site's registry name: its time zone, phrases and junk selectors
+    ad_class_prefixes: list[str] = field(default_factory=list)  # the page's own ad-class prefixes
+    # The body as a tree, with the ``body_html`` string it was stored with (pages/dom.BodyTree).
+    body_tree: tuple[etree._Element, str] | None = None
+    # Written by the spider: the request that found the article (tracking parameters, a shortlink).
+    request_url: str = ""
+    request_key: str = ""
+    # Written by drop_cross_promo: junk blocks taken out of the body.
+    junk_removed: int = 0
+    # Written by dedupe: an earlier run exported this article (so its export is a change, not new).
+    known: bool = False
 
 
 @dataclass
@@ -48,7 +71,7 @@ class ArticleItem:
     related: list[Link] = field(default_factory=list)
     fetched_at: str = ""
     # Not exported: what the pipelines need to know about the page the item came from.
-    page_hints: dict[str, Any] = field(default_factory=dict, metadata={"export": False})
+    page_hints: PageHints = field(default_factory=PageHints, metadata={"export": False})
 
 
 EXPORT_FIELDS: list[str] = [f.name for f in fields(ArticleItem) if f.metadata.get("export", True)]

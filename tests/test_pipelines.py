@@ -9,7 +9,7 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.settings import Settings
 
-from inquirer_crawler.items import ArticleItem
+from inquirer_crawler.items import ArticleItem, PageHints
 from inquirer_crawler.pages.article import ArticlePage
 from inquirer_crawler.pages.dom import BodyTree, parse_fragment
 from inquirer_crawler.pipelines.clean_body import clean_body
@@ -38,7 +38,7 @@ def item(body_html: str, **fields: object) -> ArticleItem:
         "published": "2022-01-21T20:00:00+01:00",
         "language": "fr",
         "body_html": f'<div class="td-post-content">{body_html}</div>',
-        "page_hints": {"base_url": BASE, "site": "theinquirer.fr"},
+        "page_hints": PageHints(base_url=BASE, site="theinquirer.fr"),
     }
     values.update(fields)
     return ArticleItem(**values)  # type: ignore[arg-type]
@@ -235,8 +235,8 @@ def test_the_body_handed_on_as_a_tree_gives_the_record_a_fresh_parse_gives(expec
     assert path is not None
     page = ArticlePage.from_html(path.read_bytes().decode("utf-8"), expectation.url, fetched_at=FETCHED)
     with_tree, without_tree = page.to_item(), page.to_item()
-    assert BodyTree.KEY in with_tree.page_hints
-    del without_tree.page_hints[BodyTree.KEY]
+    assert with_tree.page_hints.body_tree is not None
+    without_tree.page_hints.body_tree = None
     records = [vars(run_pipelines(item)) for item in (with_tree, without_tree)]
     for record in records:
         record.pop("page_hints")

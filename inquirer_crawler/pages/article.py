@@ -24,7 +24,7 @@ from parsel import Selector, SelectorList
 from parsel.csstranslator import css2xpath
 
 from inquirer_crawler.discovery.urls import clean_url
-from inquirer_crawler.items import ArticleItem, Image, Link
+from inquirer_crawler.items import ArticleItem, Image, Link, PageHints
 from inquirer_crawler.pages.dates import (
     parse_iso,
     parse_visible,
@@ -698,12 +698,7 @@ class ArticlePage:
             previous=self.previous(),
             next=self.next(),
             fetched_at=to_iso(self.fetched_at) or "",
-            page_hints={
-                "template": self.template,
-                "base_url": self.url,
-                "ad_class_prefixes": self.ad_class_prefixes(),
-                "site": self.site.name,
-            },
+            page_hints=PageHints(base_url=self.url, ad_class_prefixes=self.ad_class_prefixes(), site=self.site.name),
         )
         BodyTree.store(item, self._body_tree(), item.body_html)
         return item

@@ -120,21 +120,19 @@ class BodyTree:
     and parsed again at each step (~0.4 ms a page). ``item.body_html`` stays the truth: a step
     takes the tree only while ``body_html`` is the very string the tree was stored with."""
 
-    KEY = "body_tree"
-
     @staticmethod
     def store(item: Any, root: etree._Element, html: str) -> None:
         """``root`` is a <div> around the body; ``html`` is its inner HTML, now ``item.body_html``."""
         item.body_html = html
-        item.page_hints[BodyTree.KEY] = (root, html)
+        item.page_hints.body_tree = (root, html)
 
     @staticmethod
     def take(item: Any) -> etree._Element:
         """The stored tree (which the caller may change: it is removed from the item), else
         ``item.body_html`` parsed."""
-        root, html = item.page_hints.pop(BodyTree.KEY, (None, None))
-        if root is not None and html is item.body_html:
-            return root
+        stored, item.page_hints.body_tree = item.page_hints.body_tree, None
+        if stored is not None and stored[1] is item.body_html:
+            return stored[0]
         return parse_fragment(item.body_html)
 
 

@@ -214,7 +214,7 @@ def block_texts(root: etree._Element) -> list[str]:
 
 
 def clean_body(item: ArticleItem) -> ArticleItem:
-    base_url = item.page_hints.get("base_url") or item.url
+    base_url = item.page_hints.base_url or item.url
     root = BodyTree.take(item)
     _rename_tags(root)
     _absolutise_links(root, base_url)

@@ -46,7 +46,7 @@ class DedupePipeline(CrawlerPipeline):
         if known.content_hash == content_hash(item):
             # Not a loss: the earlier run's record stands. Counted apart from the drops.
             self._drop("unchanged", item, stat="articles/unchanged", level="DEBUG")
-        item.page_hints["known"] = True
+        item.page_hints.known = True
 
     def _drop(self, reason: str, item: ArticleItem, stat: str | None = None, level: str = "INFO") -> None:
         if self.stats is not None:

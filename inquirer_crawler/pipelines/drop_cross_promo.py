@@ -247,18 +247,18 @@ class DropCrossPromoPipeline(CrawlerPipeline):
             with unparsable_page_dropped(item, self.stats):
                 drop_cross_promo(item)
             if self.stats is not None:
-                self.stats.inc_value("articles/junk_blocks_removed", item.page_hints.get("junk_removed", 0))
+                self.stats.inc_value("articles/junk_blocks_removed", item.page_hints.junk_removed)
         return item
 
 
 def drop_cross_promo(item: ArticleItem) -> ArticleItem:
     """Remove the junk from ``item.body_html`` in place; promoted links go to ``item.related``."""
     hints = item.page_hints
-    base_url = hints.get("base_url") or item.url
-    site = site_for_host(hints.get("site") or item.site)
+    base_url = hints.base_url or item.url
+    site = site_for_host(hints.site or item.site)
     language = item.language or site.language
     promo = CrossPromo(
-        phrases_for(language, site.extra_cross_promo_phrases), base_url, hints.get("ad_class_prefixes")
+        phrases_for(language, site.extra_cross_promo_phrases), base_url, hints.ad_class_prefixes
     )
     if site.extra_junk_selectors:
         promo.ad_selectors += site.extra_junk_selectors
@@ -266,5 +266,5 @@ def drop_cross_promo(item: ArticleItem) -> ArticleItem:
     promo.run(root)
     BodyTree.store(item, root, inner_html(root))
     item.related = [*item.related, *promo.related]
-    hints["junk_removed"] = promo.removed
+    hints.junk_removed = promo.removed
     return item

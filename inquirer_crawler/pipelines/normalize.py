@@ -22,10 +22,10 @@ def _link(link: Link | None, base: str) -> Link | None:
 
 
 def normalize(item: ArticleItem) -> ArticleItem:
-    base = item.page_hints.get("base_url") or item.url
+    base = item.page_hints.base_url or item.url
     item.url = clean_url(item.url, base=base)
     item.site = bare_host(urlsplit(item.url).netloc)
-    tz = site_for_host(item.page_hints.get("site") or item.site).timezone
+    tz = site_for_host(item.page_hints.site or item.site).timezone
     for name in _TEXT_FIELDS:
         setattr(item, name, clean_text_or_none(getattr(item, name)))
     item.categories = list(dict.fromkeys(t for t in map(clean_text, item.categories) if t))

@@ -205,7 +205,7 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
             return
         self._stat("articles/parsed")
         request_key = self.state_key(response.url)
-        item.page_hints.update(request_url=response.url, request_key=request_key)
+        item.page_hints.request_url, item.page_hints.request_key = response.url, request_key
         if self.options.urls:
             yield from self._export(item)
             return
@@ -285,7 +285,7 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
 
     def _on_exported(self, item: Any) -> None:
         if isinstance(item, ArticleItem):
-            self.ledger.settle(item.page_hints.get("request_key") or self.state_key(item.url), "exported")
+            self.ledger.settle(item.page_hints.request_key or self.state_key(item.url), "exported")
             self.exported += 1
             self.in_pipeline -= 1
             if self.options.max_articles is not None and self.exported >= self.options.max_articles:
@@ -296,7 +296,7 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
         if isinstance(item, ArticleItem):
             self.in_pipeline -= 1
             reason = str(exception).split(":", 1)[0] if exception is not None else "error"
-            key = item.page_hints.get("request_key") or self.state_key(item.url)
+            key = item.page_hints.request_key or self.state_key(item.url)
             if reason in ("duplicate", "unchanged"):
                 self.ledger.settle(key, "skipped", "duplicate_of" if reason == "duplicate" else reason)
             else:

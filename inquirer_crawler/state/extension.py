@@ -142,7 +142,7 @@ class RunState:
             return
         self.facts.exported += 1
         self._note_fields(item)
-        kind = "changed" if item.page_hints.get("known") else "new"
+        kind = "changed" if item.page_hints.known else "new"
         if kind == "changed":
             self.changed += 1
         else:
@@ -173,14 +173,14 @@ class RunState:
             self._note_fields(item)
         if self.store is not None:
             state = "skipped" if reason in ("unchanged", "duplicate") else "failed"
-            key = item.page_hints.get("request_key") or spider.state_key(item.url)  # type: ignore[attr-defined]
-            self.store.mark(key, item.page_hints.get("request_url", item.url), state, reason)
+            key = item.page_hints.request_key or spider.state_key(item.url)  # type: ignore[attr-defined]
+            self.store.mark(key, item.page_hints.request_url or item.url, state, reason)
 
     def _settle_request(self, spider: Spider, item: ArticleItem, key: str) -> None:
         """The request that found this article may have had another URL (tracking, shortlink)."""
-        request_key = item.page_hints.get("request_key")
+        request_key = item.page_hints.request_key
         if self.store is not None and request_key and request_key != key:
-            self.store.mark(request_key, item.page_hints.get("request_url", ""), "skipped", "alias_of_canonical")
+            self.store.mark(request_key, item.page_hints.request_url, "skipped", "alias_of_canonical")
 
     def _note_fields(self, item: ArticleItem) -> None:
         for name in ("author", "section"):
