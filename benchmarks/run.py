@@ -681,7 +681,7 @@ def _mb(value: float) -> str:
     return f"{value:.0f} MB"
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=2000, help="N: articles of the throughput and memory mirror")
     parser.add_argument("--big", type=int, default=20000, help="articles of the big memory mirror (0: skip)")
@@ -700,174 +700,234 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.articles, args.big, args.repeats, args.runs = 300, min(args.big, 1000), 10, 1
-    parts = {p.strip() for p in args.only.split(",")}
+    return args
 
-    work = Path(tempfile.mkdtemp(prefix="inquirer-bench-", dir=args.tmp))
-    results: dict[str, Any] = {"machine": machine(), "settings": COMMON, "args": {k: str(v) for k, v in vars(args).items()}}
-    rows: list[Row] = []
-    say = lambda text: print(text, file=sys.stderr, flush=True)
-    try:
-        need_mirror = bool(parts & {"1", "3"}) or args.profile
-        mirror = build_mirror(work / "mirror", args.articles) if need_mirror else None
-        if mirror:
-            say(f"mirror: {mirror.articles} articles, {mirror.mb:.0f} MB, template {mirror.template}{' (slim)' if mirror.slim else ''}")
-            results["mirror"] = asdict(mirror) | {"root": str(mirror.root)}
 
-        if args.profile:
-            return profile(args.profile, mirror, work)
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
-        # The project crawl as configured, and with each of the two memory fixes of extensions/memory.py.
-        # The project crawl as configured, and with the memory fixes of extensions/memory.py switched
-        # on and off explicitly (whatever settings.py registers today).
-        variants = {
+
+@dataclass
+class Bench:
+    """One benchmark run: its arguments, its scratch folder, what it measured and the table's rows."""
+
+    args: argparse.Namespace
+    work: Path
+    results: dict[str, Any]
+    rows: list[Row] = field(default_factory=list)
+    mirror: Mirror | None = None
+    # Part 1's crawls, kept for part 3: the fastest run of each variant and each variant's highest peak RSS.
+    chosen: dict[str, CrawlRun] = field(default_factory=dict)
+    peaks: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def variants(self) -> dict[str, dict[str, str]]:
+        """The project crawl as configured, and with the memory fixes of extensions/memory.py switched
+        on and off explicitly (whatever settings.py registers today)."""
+        return {
             "project": {},
             "project-plain": memory_settings(release=False, gc_every=0),
             "project-release": memory_settings(release=True, gc_every=0),
-            "project-gc": memory_settings(release=False, gc_every=args.gc_every),
+            "project-gc": memory_settings(release=False, gc_every=self.args.gc_every),
         }
-        names = {
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {
             "project": "as configured" + (" (ReleaseSelectors registered)" if registered(RELEASE_MIDDLEWARE) else ""),
             "project-plain": "without ReleaseSelectors or CollectGarbage",
             "project-release": "with ReleaseSelectors",
-            "project-gc": f"with CollectGarbage every {args.gc_every} instead",
+            "project-gc": f"with CollectGarbage every {self.args.gc_every} instead",
         }
-        chosen: dict[str, CrawlRun] = {}
-        peaks: dict[str, float] = {}
-        if parts & {"1", "3"} and mirror:
-            tries: dict[str, list[CrawlRun]] = {"bare": [], "bare-parse": [], **{k: [] for k in variants}}
-            for attempt in range(1, args.runs + 1):  # interleaved, so that a neighbour's load hits all alike
-                for label, runs_so_far in tries.items():
-                    say(f"part 1: {label} crawl of {args.articles:,} articles, run {attempt}/{args.runs} ...")
-                    if label.startswith("bare"):
-                        parse = "project" if label == "bare-parse" else "scrapy"
-                        run = bare_crawl(label, args.articles, mirror.root, work, parse=parse)
-                    else:
-                        run = project_crawl(label, args.articles, mirror.root, work, variants[label])
-                    say(f"  {run.pages} pages in {run.elapsed:.1f} s, {run.cpu_ms_per_page:.1f} CPU ms/page, "
-                        f"peak RSS {run.peak_rss_mb:.0f} MB, other processes {100 * run.background_cpu / run.wall:.0f}% of a core")
-                    if run.returncode != 0:
-                        say(f"{run.label} exited {run.returncode}:\n{run.stderr_tail}")
-                    runs_so_far.append(run)
-            # Throughput: the least disturbed (fastest) run of each; peak RSS: the highest of all runs.
-            chosen = {k: max(v, key=lambda r: r.pages_per_s) for k, v in tries.items()}
-            peaks = {k: max(r.peak_rss_mb for r in v) for k, v in tries.items()}
-            results["part1"] = {k: [asdict(r) | {"paths": len(r.paths)} for r in v] for k, v in tries.items()}
 
-        if "1" in parts and chosen:
-            bare, proj = chosen["bare"], chosen["project"]
-            same = all(Counter(bare.paths) == Counter(chosen[k].paths) for k in (*variants, "bare-parse"))
-            results["part1_same_requests"] = same
-            n = f"{args.articles:,} articles"
-            rows += [
-                Row("1", f"bare spider, {n}: pages/s (CPU ms/page)", f"{bare.pages_per_s:.1f} ({bare.cpu_ms_per_page:.1f})"),
-                Row("1", f"project crawl, {n}: pages/s (CPU ms/page)", f"{proj.pages_per_s:.1f} ({proj.cpu_ms_per_page:.1f})"),
-                Row("1", f"throughput ratio project ({names['project']}) / bare", f"{proj.pages_per_s / bare.pages_per_s:.2f}",
-                    f">= {TARGET_RATIO}",
-                    proj.pages_per_s / bare.pages_per_s >= TARGET_RATIO),
-            ]
-            for label in ("project-plain", "project-release", "project-gc"):
-                ratio = chosen[label].pages_per_s / bare.pages_per_s
-                rows.append(Row("1", f"  same, {names[label]}", f"{ratio:.2f} ({chosen[label].pages_per_s:.1f} pages/s)",
-                                f">= {TARGET_RATIO}", ratio >= TARGET_RATIO))
-            fair = chosen["bare-parse"]
-            rows.append(Row("1", "  same, against a bare spider that parses as the project does (pages/s)",
-                            f"{proj.pages_per_s / fair.pages_per_s:.2f} ({fair.pages_per_s:.1f} pages/s)"))
-            rows += [
-                Row("1", "all crawls requested the same pages", f"{'yes' if same else 'NO'} ({bare.pages} requests each)"),
-                Row("1", "minor page faults per page: bare / as configured / plain / ReleaseSelectors / CollectGarbage",
-                    " / ".join(f"{chosen[k].minor_faults / chosen[k].pages:.0f}" for k in ("bare", *variants))),
-                Row("1", "other processes' CPU during the bare / project runs",
-                    f"{100 * bare.background_cpu / bare.wall:.0f}% / {100 * proj.background_cpu / proj.wall:.0f}% of one core"),
-            ]
 
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    parts = {p.strip() for p in args.only.split(",")}
+    work = Path(tempfile.mkdtemp(prefix="inquirer-bench-", dir=args.tmp))
+    bench = Bench(args, work, {"machine": machine(), "settings": COMMON, "args": {k: str(v) for k, v in vars(args).items()}})
+    try:
+        if parts & {"1", "3"} or args.profile:
+            bench.mirror = build_mirror(work / "mirror", args.articles)
+            mirror = bench.mirror
+            say(f"mirror: {mirror.articles} articles, {mirror.mb:.0f} MB, template {mirror.template}{' (slim)' if mirror.slim else ''}")
+            bench.results["mirror"] = asdict(mirror) | {"root": str(mirror.root)}
+        if args.profile:
+            return profile(args.profile, bench.mirror, work)
+        if parts & {"1", "3"}:
+            crawls(bench)
+        if "1" in parts:
+            part1_throughput(bench)
         if "2" in parts:
-            say(f"part 2: extraction cost on the fixture pages ({args.repeats} runs each) ...")
-            costs = extraction_costs(args.repeats)
-            results["part2"] = [asdict(c) for c in costs]
-            for label, subset in (("6 real pages", [c for c in costs if c.real]), ("all 18 article fixtures", costs)):
-                if not subset:
-                    continue
-                lx = statistics.mean(c.lxml_ms for c in subset)
-                pr = statistics.mean(c.project_ms for c in subset)
-                rows += [
-                    Row("2", f"{label}: lxml parse (floor), CPU ms/page", f"{lx:.2f}"),
-                    Row("2", f"{label}: page code + pipelines, CPU ms/page", f"{pr:.2f}"),
-                    Row("2", f"{label}: page code + pipelines / lxml", f"{pr / lx:.1f} x", f"<= {TARGET_VS_LXML} x", pr / lx <= TARGET_VS_LXML),
-                ]
-                if all(c.trafilatura_ms is not None for c in subset):
-                    tr = statistics.mean(c.trafilatura_ms or 0 for c in subset)
-                    rows += [
-                        Row("2", f"{label}: trafilatura.extract(with_metadata), CPU ms/page", f"{tr:.2f}"),
-                        Row("2", f"{label}: trafilatura / page code + pipelines", f"{tr / pr:.1f} x",
-                            f">= {TARGET_VS_TRAFILATURA} x", tr / pr >= TARGET_VS_TRAFILATURA),
-                    ]
-                else:
-                    rows.append(Row("2", "trafilatura", "not installed (pip install trafilatura==2.3.1)"))
-            say(extraction_breakdown(costs))
-
-        if "3" in parts and chosen:
-            per_article = state_bytes_per_article()
-            need = per_article * 1000 / 2**20
-            results["part3"] = {"state_bytes_per_article": per_article, "peaks": peaks}
-            for label, name in names.items():
-                rows.append(Row("3", f"peak RSS, {args.articles:,} articles, {name}", _mb(peaks[label]),
-                                f"< {TARGET_RSS_MB:.0f} MB", peaks[label] < TARGET_RSS_MB))
-            rows.append(Row("3", f"  bare spider, {args.articles:,} articles (for reference)", _mb(peaks["bare"])))
-            if args.big and args.big > args.articles:
-                shutil.rmtree(mirror.root, ignore_errors=True)
-                big_mirror = build_mirror(work / "mirror-big", args.big)
-                say(f"part 3: project crawl of {args.big:,} articles with ReleaseSelectors ({big_mirror.mb:.0f} MB mirror) ...")
-                # The project's CLOSESPIDER_PAGECOUNT (20,000 pages) would stop a 20,000-article crawl early.
-                big = project_crawl("project-big-release", args.big, big_mirror.root, work,
-                                    {**memory_settings(release=True, gc_every=0), "CLOSESPIDER_PAGECOUNT": "0"})
-                shutil.rmtree(big_mirror.root, ignore_errors=True)
-                say(f"  {big.pages} pages in {big.elapsed:.1f} s, peak RSS {big.peak_rss_mb:.0f} MB")
-                if big.returncode != 0:
-                    say(f"{big.label} exited {big.returncode}:\n{big.stderr_tail}")
-                small = chosen["project-release"]
-                same_template = big_mirror.template == mirror.template and big_mirror.slim == mirror.slim
-                per_1000 = (big.items - small.items) / 1000 or 1
-                growth = (big.peak_rss_mb - peaks["project-release"]) / per_1000
-                steady = (big.steady_rss() - small.steady_rss()) / per_1000
-                results["part3"]["big"] = asdict(big) | {"paths": len(big.paths), "template": big_mirror.template}
-                rows += [
-                    Row("3", f"peak RSS, {args.big:,} articles, with ReleaseSelectors", _mb(big.peak_rss_mb),
-                        f"< {TARGET_RSS_MB:.0f} MB", big.peak_rss_mb < TARGET_RSS_MB),
-                    Row("3", "growth per 1,000 articles: peak RSS (RSS over the last quarter)"
-                        + ("" if same_template else " (different templates!)"),
-                        f"{growth:.2f} MB ({steady:.2f} MB)", f"~ {need:.2f} MB (dupefilter, dedupe keys, run ledger)",
-                        growth <= need + 0.5),
-                    Row("3", f"  RSS at 25/50/75/100% of the {args.big:,}-article crawl",
-                        " / ".join(f"{big.rss_at(f):.0f}" for f in (0.25, 0.5, 0.75, 1.0)) + " MB"),
-                    Row("3", f"  {args.big:,}-article crawl: pages/s, minutes", f"{big.pages_per_s:.1f}, {big.wall / 60:.1f} min"),
-                ]
-
+            part2_extraction(bench)
+        if "3" in parts:
+            part3_memory(bench)
         if "4" in parts:
-            template = (DEFAULT_TEMPLATE, False)
-            if mirror is not None and mirror.template != "guineenews.org (default)":
-                template = (SMALL_TEMPLATE, False)
-            say(f"part 4: cron runs on a {args.articles:,}-article mirror with a sitemap ...")
-            runs = cron_runs(work, args.articles, args.new, args.changed, template)
-            results["part4"] = [asdict(r) for r in runs]
-            rows.append(Row("4", f"cron: {runs[0].label}: requests", f"{runs[0].requests}"))
-            for run in runs[1:]:
-                rows.append(
-                    Row("4", f"cron: {run.label}: requests (articles + discovery)",
-                        f"{run.requests} ({len(run.article_requests)} + {len(run.discovery)}: {' '.join(sorted(set(run.discovery)))})",
-                        f"{len(run.expected_articles)} articles + discovery", run.minimal)
-                )
+            part4_cron(bench)
     finally:
         if args.keep:
             say(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    results["loadavg at end"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    print(text_table(rows))
-    if args.markdown:
-        args.markdown.write_text(markdown_table(rows) + "\n", "utf-8")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1, default=str) + "\n", "utf-8")
+    report(bench)
     return 0
+
+
+def crawls(bench: Bench) -> None:
+    """Parts 1 and 3: every crawl variant of the mirror, ``--runs`` times, interleaved so that a
+    neighbour's load hits all alike."""
+    args, mirror = bench.args, bench.mirror
+    assert mirror is not None
+    variants = bench.variants
+    tries: dict[str, list[CrawlRun]] = {"bare": [], "bare-parse": [], **{k: [] for k in variants}}
+    for attempt in range(1, args.runs + 1):
+        for label, runs_so_far in tries.items():
+            say(f"part 1: {label} crawl of {args.articles:,} articles, run {attempt}/{args.runs} ...")
+            if label.startswith("bare"):
+                parse = "project" if label == "bare-parse" else "scrapy"
+                run = bare_crawl(label, args.articles, mirror.root, bench.work, parse=parse)
+            else:
+                run = project_crawl(label, args.articles, mirror.root, bench.work, variants[label])
+            say(f"  {run.pages} pages in {run.elapsed:.1f} s, {run.cpu_ms_per_page:.1f} CPU ms/page, "
+                f"peak RSS {run.peak_rss_mb:.0f} MB, other processes {100 * run.background_cpu / run.wall:.0f}% of a core")
+            if run.returncode != 0:
+                say(f"{run.label} exited {run.returncode}:\n{run.stderr_tail}")
+            runs_so_far.append(run)
+    # Throughput: the least disturbed (fastest) run of each; peak RSS: the highest of all runs.
+    bench.chosen = {k: max(v, key=lambda r: r.pages_per_s) for k, v in tries.items()}
+    bench.peaks = {k: max(r.peak_rss_mb for r in v) for k, v in tries.items()}
+    bench.results["part1"] = {k: [asdict(r) | {"paths": len(r.paths)} for r in v] for k, v in tries.items()}
+
+
+def part1_throughput(bench: Bench) -> None:
+    chosen, names, variants = bench.chosen, bench.names, bench.variants
+    bare, proj = chosen["bare"], chosen["project"]
+    same = all(Counter(bare.paths) == Counter(chosen[k].paths) for k in (*variants, "bare-parse"))
+    bench.results["part1_same_requests"] = same
+    n = f"{bench.args.articles:,} articles"
+    rows = bench.rows
+    rows += [
+        Row("1", f"bare spider, {n}: pages/s (CPU ms/page)", f"{bare.pages_per_s:.1f} ({bare.cpu_ms_per_page:.1f})"),
+        Row("1", f"project crawl, {n}: pages/s (CPU ms/page)", f"{proj.pages_per_s:.1f} ({proj.cpu_ms_per_page:.1f})"),
+        Row("1", f"throughput ratio project ({names['project']}) / bare", f"{proj.pages_per_s / bare.pages_per_s:.2f}",
+            f">= {TARGET_RATIO}",
+            proj.pages_per_s / bare.pages_per_s >= TARGET_RATIO),
+    ]
+    for label in ("project-plain", "project-release", "project-gc"):
+        ratio = chosen[label].pages_per_s / bare.pages_per_s
+        rows.append(Row("1", f"  same, {names[label]}", f"{ratio:.2f} ({chosen[label].pages_per_s:.1f} pages/s)",
+                        f">= {TARGET_RATIO}", ratio >= TARGET_RATIO))
+    fair = chosen["bare-parse"]
+    rows.append(Row("1", "  same, against a bare spider that parses as the project does (pages/s)",
+                    f"{proj.pages_per_s / fair.pages_per_s:.2f} ({fair.pages_per_s:.1f} pages/s)"))
+    rows += [
+        Row("1", "all crawls requested the same pages", f"{'yes' if same else 'NO'} ({bare.pages} requests each)"),
+        Row("1", "minor page faults per page: bare / as configured / plain / ReleaseSelectors / CollectGarbage",
+            " / ".join(f"{chosen[k].minor_faults / chosen[k].pages:.0f}" for k in ("bare", *variants))),
+        Row("1", "other processes' CPU during the bare / project runs",
+            f"{100 * bare.background_cpu / bare.wall:.0f}% / {100 * proj.background_cpu / proj.wall:.0f}% of one core"),
+    ]
+
+
+def part2_extraction(bench: Bench) -> None:
+    say(f"part 2: extraction cost on the fixture pages ({bench.args.repeats} runs each) ...")
+    costs = extraction_costs(bench.args.repeats)
+    bench.results["part2"] = [asdict(c) for c in costs]
+    real = [c for c in costs if c.real]
+    for label, subset in ((f"{len(real)} real pages", real), (f"all {len(costs)} article fixtures", costs)):
+        if subset:
+            bench.rows += extraction_rows(label, subset)
+    say(extraction_breakdown(costs))
+
+
+def extraction_rows(label: str, subset: list[PageCost]) -> list[Row]:
+    lx = statistics.mean(c.lxml_ms for c in subset)
+    pr = statistics.mean(c.project_ms for c in subset)
+    rows = [
+        Row("2", f"{label}: lxml parse (floor), CPU ms/page", f"{lx:.2f}"),
+        Row("2", f"{label}: page code + pipelines, CPU ms/page", f"{pr:.2f}"),
+        Row("2", f"{label}: page code + pipelines / lxml", f"{pr / lx:.1f} x", f"<= {TARGET_VS_LXML} x", pr / lx <= TARGET_VS_LXML),
+    ]
+    if not all(c.trafilatura_ms is not None for c in subset):
+        return [*rows, Row("2", "trafilatura", "not installed (pip install trafilatura==2.3.1)")]
+    tr = statistics.mean(c.trafilatura_ms or 0 for c in subset)
+    return [
+        *rows,
+        Row("2", f"{label}: trafilatura.extract(with_metadata), CPU ms/page", f"{tr:.2f}"),
+        Row("2", f"{label}: trafilatura / page code + pipelines", f"{tr / pr:.1f} x",
+            f">= {TARGET_VS_TRAFILATURA} x", tr / pr >= TARGET_VS_TRAFILATURA),
+    ]
+
+
+def part3_memory(bench: Bench) -> None:
+    args, peaks = bench.args, bench.peaks
+    per_article = state_bytes_per_article()
+    bench.results["part3"] = {"state_bytes_per_article": per_article, "peaks": peaks}
+    for label, name in bench.names.items():
+        bench.rows.append(Row("3", f"peak RSS, {args.articles:,} articles, {name}", _mb(peaks[label]),
+                              f"< {TARGET_RSS_MB:.0f} MB", peaks[label] < TARGET_RSS_MB))
+    bench.rows.append(Row("3", f"  bare spider, {args.articles:,} articles (for reference)", _mb(peaks["bare"])))
+    if args.big and args.big > args.articles:
+        big_crawl(bench, need=per_article * 1000 / 2**20)
+
+
+def big_crawl(bench: Bench, need: float) -> None:
+    """Part 3's growth: a crawl of ``--big`` articles against part 1's crawl of ``--articles``."""
+    args, mirror, peaks = bench.args, bench.mirror, bench.peaks
+    assert mirror is not None
+    shutil.rmtree(mirror.root, ignore_errors=True)
+    big_mirror = build_mirror(bench.work / "mirror-big", args.big)
+    say(f"part 3: project crawl of {args.big:,} articles with ReleaseSelectors ({big_mirror.mb:.0f} MB mirror) ...")
+    # The project's CLOSESPIDER_PAGECOUNT (20,000 pages) would stop a 20,000-article crawl early.
+    big = project_crawl("project-big-release", args.big, big_mirror.root, bench.work,
+                        {**memory_settings(release=True, gc_every=0), "CLOSESPIDER_PAGECOUNT": "0"})
+    shutil.rmtree(big_mirror.root, ignore_errors=True)
+    say(f"  {big.pages} pages in {big.elapsed:.1f} s, peak RSS {big.peak_rss_mb:.0f} MB")
+    if big.returncode != 0:
+        say(f"{big.label} exited {big.returncode}:\n{big.stderr_tail}")
+    small = bench.chosen["project-release"]
+    same_template = big_mirror.template == mirror.template and big_mirror.slim == mirror.slim
+    per_1000 = (big.items - small.items) / 1000 or 1
+    growth = (big.peak_rss_mb - peaks["project-release"]) / per_1000
+    steady = (big.steady_rss() - small.steady_rss()) / per_1000
+    bench.results["part3"]["big"] = asdict(big) | {"paths": len(big.paths), "template": big_mirror.template}
+    bench.rows += [
+        Row("3", f"peak RSS, {args.big:,} articles, with ReleaseSelectors", _mb(big.peak_rss_mb),
+            f"< {TARGET_RSS_MB:.0f} MB", big.peak_rss_mb < TARGET_RSS_MB),
+        Row("3", "growth per 1,000 articles: peak RSS (RSS over the last quarter)"
+            + ("" if same_template else " (different templates!)"),
+            f"{growth:.2f} MB ({steady:.2f} MB)", f"~ {need:.2f} MB (dupefilter, dedupe keys, run ledger)",
+            growth <= need + 0.5),
+        Row("3", f"  RSS at 25/50/75/100% of the {args.big:,}-article crawl",
+            " / ".join(f"{big.rss_at(f):.0f}" for f in (0.25, 0.5, 0.75, 1.0)) + " MB"),
+        Row("3", f"  {args.big:,}-article crawl: pages/s, minutes", f"{big.pages_per_s:.1f}, {big.wall / 60:.1f} min"),
+    ]
+
+
+def part4_cron(bench: Bench) -> None:
+    args, mirror = bench.args, bench.mirror
+    template = (DEFAULT_TEMPLATE, False)
+    if mirror is not None and mirror.template != "guineenews.org (default)":
+        template = (SMALL_TEMPLATE, False)
+    say(f"part 4: cron runs on a {args.articles:,}-article mirror with a sitemap ...")
+    runs = cron_runs(bench.work, args.articles, args.new, args.changed, template)
+    bench.results["part4"] = [asdict(r) for r in runs]
+    bench.rows.append(Row("4", f"cron: {runs[0].label}: requests", f"{runs[0].requests}"))
+    for run in runs[1:]:
+        bench.rows.append(
+            Row("4", f"cron: {run.label}: requests (articles + discovery)",
+                f"{run.requests} ({len(run.article_requests)} + {len(run.discovery)}: {' '.join(sorted(set(run.discovery)))})",
+                f"{len(run.expected_articles)} articles + discovery", run.minimal)
+        )
+
+
+def report(bench: Bench) -> None:
+    bench.results["loadavg at end"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    print(text_table(bench.rows))
+    if bench.args.markdown:
+        bench.args.markdown.write_text(markdown_table(bench.rows) + "\n", "utf-8")
+    if bench.args.json:
+        bench.args.json.write_text(json.dumps(bench.results, indent=1, default=str) + "\n", "utf-8")
 
 
 def extraction_breakdown(costs: list[PageCost]) -> str:
