@@ -30,6 +30,7 @@ import html
 import json
 import re
 import shutil
+import string
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -59,6 +60,12 @@ START = (2020, 1, 1, 8, 0, 0)
 POST_ID_BASE = 100_000
 # Keep this much disk free after the mirror is written.
 DISK_MARGIN = 512 * 1024 * 1024
+# The listing markup (home, category pages, their modules and sidebar) as files, in tagDiv classic
+# markup; ``$name`` slots are filled with string.Template. The article pages are the template page itself.
+TEMPLATES = {
+    path.stem: string.Template(path.read_text("utf-8"))
+    for path in sorted((Path(__file__).resolve().parent / "templates").glob("*.html"))
+}
 
 # Sentinels around slot names in a compiled page: "...\x00KEY\x00...". Never in real HTML.
 _S = "\x00"
@@ -818,38 +825,18 @@ class Mirror:
         published = self.published(i)
         author_url = self.facts.author_url or f"https://{self.host}/author/redaction/"
         author_url = re.sub(_host_pattern(self.facts.bare_host), self.host, author_url)
-        thumb = _attr(self.image)
-        return (
-            '<div class="td_module_10 td_module_wrap td-animation-stack">\n'
-            f'<div class="td-module-thumb"><a href="{url}" rel="bookmark" class="td-image-wrap " title="{attr}">'
-            f'<img width="218" height="150" class="entry-thumb" src="{thumb}" alt="" title="{attr}"></a></div>\n'
-            '<div class="item-details">\n'
-            f'<h3 class="entry-title td-module-title"><a href="{url}" rel="bookmark" title="{attr}">{self.title_html(i)}</a></h3>\n'
-            '<div class="td-module-meta-info">\n'
-            f'<span class="td-post-author-name"><a href="{author_url}">{html.escape(self.facts.author)}</a> <span>-</span> </span>'
-            f'<span class="td-post-date"><time class="entry-date updated td-module-date" datetime="{published.isoformat()}">'
-            f"{_visible_date(published, self.facts.lang)}</time></span>"
-            f'<span class="td-module-comments"><a href="{url}#respond">0</a></span></div>\n'
-            f'<div class="td-excerpt">{self.excerpt}</div>\n'
-            "</div>\n"
-            "</div>\n"
+        return TEMPLATES["module_10"].substitute(
+            url=url, attr=attr, thumb=_attr(self.image), title_html=self.title_html(i), author_url=author_url,
+            author=html.escape(self.facts.author), datetime=published.isoformat(),
+            visible_date=_visible_date(published, self.facts.lang), excerpt=self.excerpt,
         )
 
     def _module_6(self, i: int) -> str:
         url, attr = self.url(i), _attr(self.title_text(i))
         published = self.published(i)
-        thumb = _attr(self.image)
-        return (
-            '<div class="td-block-span12">\n'
-            '<div class="td_module_6 td_module_wrap td-animation-stack">\n'
-            f'<div class="td-module-thumb"><a href="{url}" rel="bookmark" class="td-image-wrap " title="{attr}">'
-            f'<img width="100" height="70" class="entry-thumb" src="{thumb}" alt="" title="{attr}"></a></div>\n'
-            '<div class="item-details">\n'
-            f'<h3 class="entry-title td-module-title"><a href="{url}" rel="bookmark" title="{attr}">{self.title_html(i)}</a></h3>'
-            ' <div class="td-module-meta-info">\n'
-            f'<span class="td-post-date"><time class="entry-date updated td-module-date" datetime="{published.isoformat()}">'
-            f"{_visible_date(published, self.facts.lang)}</time></span> </div>\n"
-            "</div>\n</div>\n</div>\n"
+        return TEMPLATES["module_6"].substitute(
+            url=url, attr=attr, thumb=_attr(self.image), title_html=self.title_html(i), datetime=published.isoformat(),
+            visible_date=_visible_date(published, self.facts.lang),
         )
 
     def _sidebar(self, page: int) -> str:
@@ -868,27 +855,8 @@ class Mirror:
             },
             ensure_ascii=False,
         )
-        return (
-            '<div class="td-pb-span4 td-main-sidebar" role="complementary">\n'
-            '<div class="td-ss-main-sidebar">\n'
-            f'<div class="td_block_wrap td_block_7 td_block_widget {uid} td_with_ajax_pagination td-pb-border-top '
-            f'td_block_template_1 td-column-1 td_block_padding" data-td-block-uid="{uid}">\n'
-            f"<style>.{uid} .td_module_wrap{{padding-left:20px}}</style><script>var block_{uid} = new tdBlock();\n"
-            f'block_{uid}.id = "{uid}";\n'
-            f"block_{uid}.atts = '{atts}';\n"
-            f'block_{uid}.td_column_number = "1";\nblock_{uid}.block_type = "td_block_7";\n'
-            f"tdBlocksArray.push(block_{uid});\n</script>"
-            '<div class="td-block-title-wrap"><h4 class="block-title td-block-title">'
-            f'<span class="td-pulldown-size">{self.words["more"]}</span></h4></div>'
-            f'<div id="{uid}" class="td_block_inner">\n'
-            + "".join(self._module_6(j) for j in picks)
-            + '</div><div class="td-next-prev-wrap">'
-            f'<a href="#" class="td-ajax-prev-page ajax-page-disabled" aria-label="prev-page" id="prev-page-{uid}" '
-            f'data-td_block_id="{uid}"><i class="td-next-prev-icon td-icon-font td-icon-menu-left"></i></a>'
-            f'<a href="#" class="td-ajax-next-page" aria-label="next-page" id="next-page-{uid}" data-td_block_id="{uid}">'
-            '<i class="td-next-prev-icon td-icon-font td-icon-menu-right"></i></a></div></div>\n'
-            "</div>\n</div>\n"
-        )
+        modules = "".join(self._module_6(j) for j in picks)
+        return TEMPLATES["sidebar"].substitute(uid=uid, atts=atts, more=self.words["more"], modules=modules)
 
     def _page_nav(self, page: int) -> str:
         last = self.pages
@@ -989,38 +957,19 @@ class Mirror:
             paged = f" paged paged-{page} category-paged-{page}" if page > 1 else ""
             body = self._body_tag(f"archive category category-{SECTION_SLUG} category-2{paged}")
             numbers = self._page_articles(page)
-            crumbs = (
-                '<div class="td-category-header td-container-wrap">\n<div class="td-container">\n<div class="td-pb-row">\n'
-                '<div class="td-pb-span12">\n'
-                f'<div class="td-crumb-container"><div class="entry-crumbs"><span><a title="" class="entry-crumb" '
-                f'href="https://{self.host}/">{words["home"]}</a></span> <i class="td-icon-right td-bread-sep td-bred-no-url-last"></i> '
-                f'<span class="td-bred-no-url-last">{words["section"]}</span></div></div>\n'
-                f'<h1 class="entry-title td-page-title">{words["section"]}</h1>\n'
-                "</div>\n</div>\n</div>\n</div>\n"
+            crumbs = TEMPLATES["category_header"].substitute(
+                home_url=f"https://{self.host}/", home=words["home"], section=words["section"]
             )
             nav = self._page_nav(page)
             rel = (f'<link rel="prev" href="{self.listing_url(page - 1)}">\n' if page > 1 else "") + (
                 f'<link rel="next" href="{self.listing_url(page + 1)}">\n' if page < self.pages else ""
             )
-        title_attr = _attr(title)
-        head_html = (
-            "<head>\n"
-            f"<title>{html.escape(title, quote=False)}</title>\n"
-            f'<link rel="canonical" href="{url}">\n{rel}'
-            f'<meta property="og:type" content="website">\n<meta property="og:title" content="{title_attr}">\n'
-            f'<meta property="og:url" content="{url}">\n<meta property="og:site_name" content="{_attr(site_name)}">\n'
-            + head
-            + "</head>\n"
+        head_html = TEMPLATES["listing_head"].substitute(
+            title=html.escape(title, quote=False), url=url, rel=rel, title_attr=_attr(title),
+            site_name=_attr(site_name), head=head,
         )
-        content = (
-            crumbs
-            + '<div class="td-main-content-wrap td-container-wrap">\n<div class="td-container">\n<div class="td-pb-row">\n'
-            '<div class="td-pb-span8 td-main-content" role="main">\n<div class="td-ss-main-content">\n'
-            + "".join(self._module_10(i) for i in numbers)
-            + nav
-            + "\n</div>\n</div>\n"
-            + self._sidebar(page or 0)
-            + "</div>\n</div>\n</div>\n"
+        content = TEMPLATES["listing_content"].substitute(
+            crumbs=crumbs, modules="".join(self._module_10(i) for i in numbers), nav=nav, sidebar=self._sidebar(page or 0)
         )
         return before + head_html + body + header + content + footer
 
