@@ -71,8 +71,9 @@ DOWNLOADER_MIDDLEWARES = {
     "inquirer_crawler.middlewares.robots.StrictRobotsTxtMiddleware": 100,
     # After robots.txt: Crawl-delay and Retry-After holds per host.
     "inquirer_crawler.middlewares.pacing.HostPacing": 110,
-    # No private, loopback or link-local address after DNS, but the start host.
-    "inquirer_crawler.middlewares.address_guard.PublicAddressGuard": 120,
+    # No private, loopback or link-local address, but the start host: IP literals here, names in
+    # the resolver (TWISTED_DNS_RESOLVER). After the retry middleware, so that a refusal is not retried.
+    "inquirer_crawler.middlewares.address_guard.PublicAddressGuard": 560,
     # Scrapy's retry, plus Retry-After (capped by RETRY_AFTER_MAX seconds).
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "inquirer_crawler.middlewares.retry_after.RetryAfterMiddleware": 550,
@@ -83,6 +84,8 @@ RETRY_AFTER_MAX = 120
 INQUIRER_MAX_CRAWL_DELAY = 30
 # Hosts allowed to resolve to private addresses besides the one named with -a start=.
 INQUIRER_ALLOWED_PRIVATE_HOSTS: list[str] = []
+# The private-address check at the resolution the connection uses (middlewares/address_guard.py).
+TWISTED_DNS_RESOLVER = "inquirer_crawler.middlewares.address_guard.PublicOnlyResolver"
 
 # --- feed export ----------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"

@@ -58,8 +58,12 @@ class MirrorServer:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
     def url(self) -> str:
-        return f"{self.scheme}://127.0.0.1:{self._server.server_address[1]}/"
+        return f"{self.scheme}://127.0.0.1:{self.port}/"
 
     def counts(self) -> Counter[str]:
         with self._lock:

@@ -19,14 +19,16 @@ from scrapy.utils.test import get_crawler
 from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
-from inquirer_crawler.middlewares.address_guard import PublicAddressGuard, is_public, refused_address
+from inquirer_crawler.middlewares.address_guard import PublicAddressGuard, PublicOnlyResolver, is_public
 from inquirer_crawler.pages.changes import parse_sitemap
 from inquirer_crawler.pages.dates import parse_visible
 from inquirer_crawler.pages.listing import ListingPage
-from inquirer_crawler.response.failures import failure_reason
+from inquirer_crawler.response.failures import NonPublicAddress, failure_reason
 from tests.conftest import FAST, FIXTURES, REPO_ROOT, crawl_mirror, read_jsonl, run_crawl, validate_record
+from tests.hostile_site import hang_after_headers
 from tests.mirror_server import MirrorServer
 from tests.site_edits import HOST, copy_mirror
+from tests.stub_resolver import ScriptedResolver
 
 ARTICLES = 12
 
@@ -235,11 +237,6 @@ def test_yesterday_counts_from_the_fetch_time_in_paris() -> None:  # row 30
 def test_private_addresses_are_refused_after_resolution_but_the_start_host() -> None:  # row 35
     assert not is_public("127.0.0.1") and not is_public("169.254.169.254") and not is_public("10.0.0.1")
     assert not is_public("100.64.0.1") and not is_public("fc00::1") and is_public("93.184.216.34")
-    # A name is judged by what it resolves to ("localhost" resolves from /etc/hosts, no network).
-    assert refused_address("localhost") in ("127.0.0.1", "::1")
-    assert refused_address("rebound.example", resolver=lambda host: ["93.184.216.34", "10.0.0.7"]) == "10.0.0.7"
-    assert refused_address("public.example", resolver=lambda host: ["93.184.216.34"]) is None
-    assert refused_address("169.254.169.254") == "169.254.169.254"
 
     class Spider:
         replay_dir = None
@@ -248,6 +245,65 @@ def test_private_addresses_are_refused_after_resolution_but_the_start_host() -> 
     crawler = get_crawler(settings_dict={"INQUIRER_ALLOWED_PRIVATE_HOSTS": ["staging.local"]})
     crawler.spider = Spider()  # type: ignore[assignment]
     assert PublicAddressGuard(crawler)._allowed_hosts() == {"127.0.0.1", "staging.local"}
+
+
+def _answer(deferred: object) -> str | Failure:
+    results: list[str | Failure] = []
+    deferred.addBoth(results.append)  # type: ignore[attr-defined]
+    return results[0]
+
+
+def test_a_name_that_rebinds_to_a_private_address_is_refused_at_the_resolution_used() -> None:  # row 35, rebinding
+    resolver = ScriptedResolver({"rebind.example": ["93.184.216.34", "169.254.169.254"], "public.example": ["93.184.216.34"]})
+    assert _answer(resolver.getHostByName("rebind.example")) == "93.184.216.34"
+    second = _answer(resolver.getHostByName("rebind.example"))  # TTL 0: the next answer is private
+    assert isinstance(second, Failure) and second.check(NonPublicAddress)
+    assert failure_reason(second) == "non_public_ip"
+    assert _answer(resolver.getHostByName("public.example")) == "93.184.216.34"
+    resolver.allowed.add("rebind.example")  # the start= host, or INQUIRER_ALLOWED_PRIVATE_HOSTS
+    assert _answer(resolver.getHostByName("rebind.example")) == "169.254.169.254"
+
+
+def test_the_guard_refuses_to_start_without_its_resolver() -> None:
+    crawler = get_crawler(settings_dict={"TWISTED_DNS_RESOLVER": "scrapy.resolver.CachingThreadedResolver"})
+    with pytest.raises(TypeError, match="PublicOnlyResolver"):
+        PublicAddressGuard.from_crawler(crawler)
+    assert issubclass(ScriptedResolver, PublicOnlyResolver)
+
+
+def test_the_address_connected_is_the_address_checked(tmp_path: Path) -> None:  # row 35, end to end
+    """A name resolving to 127.0.0.1 is refused before any connection; allowed, the crawl connects to
+    exactly what the resolver answered (the local server) and exports the page."""
+    url = "/burkina-faso-des-militaires-annoncent-avoir-pris-le-pouvoir-et-suspendu-la-constitution/"
+    with MirrorServer(FIXTURES, HOST) as server:
+        page = f"http://news.test:{server.port}{url}"
+        resolver = ["-s", "TWISTED_DNS_RESOLVER=tests.stub_resolver.LoopbackNames", "-a", "state=off"]
+        refused = run_crawl("inquirer", "-a", f"urls={page}", *FAST, *resolver, "-O", str(tmp_path / "a.jsonl"))
+        seen_refused = list(server.requests)
+        allowed = run_crawl("inquirer", "-a", f"urls={page}", *FAST, *resolver, "-s", "INQUIRER_ALLOWED_PRIVATE_HOSTS=news.test",
+                            "-O", str(tmp_path / "b.jsonl"))
+        seen_allowed = list(server.requests)
+    assert_clean(refused, tmp_path / "a.jsonl")
+    assert seen_refused == []  # not even robots.txt: the connection was never made
+    assert "non_public_ip" in refused.stderr
+    assert_clean(allowed, tmp_path / "b.jsonl")
+    assert url in seen_allowed
+    assert len(read_jsonl(tmp_path / "b.jsonl")) == 1
+
+
+def test_robots_txt_unreachable_stops_the_host_for_this_run(tmp_path: Path) -> None:  # RFC 9309 §2.3.1.4
+    root = copy_mirror(tmp_path)
+    result, requests, _, _ = served_crawl(
+        root, HOST, "-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=0", tmp=tmp_path,
+        raw_routes={"/robots.txt": hang_after_headers}, expected=("TimeoutError", "DownloadTimeoutError"),
+    )
+    assert set(requests) == {"/robots.txt"}  # an unreachable robots.txt is a complete disallow
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert re.fullmatch(r"error: run failed: the site did not answer: robots.txt of 127\.0\.0\.1:\d+ is unreachable "
+                        r"\(timeout\): the site is not crawled this run", errors[0]), errors
+    assert "robots_unavailable" in result.stderr
 
 
 def test_sitemap_entities_are_never_expanded() -> None:  # row 45

@@ -18,13 +18,32 @@ from twisted.web._newclient import ResponseFailed
 
 from inquirer_crawler.state.ledger import http_reason
 
-# IgnoreRequest is raised for many reasons; its message tells them apart.
+
+class RequestRefused(IgnoreRequest):
+    """A request the project's own guards refuse: the reason is data, one of state/ledger.py's names."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+class NonPublicAddress(DNSLookupError):
+    """The name resolved to a private, loopback, link-local or otherwise non-public address.
+
+    Raised by the resolver (middlewares/address_guard.py) at the one resolution the connection
+    uses. A DNSLookupError, because Twisted's endpoint turns any other error of a resolver into a
+    logged traceback; the endpoint then reports a plain lookup failure, which the guard names again
+    (``non_public_ip``) from what the resolver refused."""
+
+    def __init__(self, host: str, address: str) -> None:
+        super().__init__(f"{host} resolves to {address}, which is not a public address")
+        self.host, self.address = host, address
+
+
+# Scrapy's own IgnoreRequest carries no reason but its message: these two are Scrapy's texts.
 _IGNORED = (
-    ("robots.txt unavailable", "robots_unavailable"),
     ("forbidden by robots.txt", "robots_disallowed"),
     ("during decompression", "decompression_bomb"),
-    ("non_public_ip", "non_public_ip"),
-    ("retry_after_too_long", "retry_after_too_long"),
 )
 _TLS_WORDS = ("ssl", "tls", "certificate", "handshake")
 
@@ -33,6 +52,10 @@ def failure_reason(failure: Failure) -> str:
     request = getattr(failure, "request", None)
     if request is not None and request.meta.get("failure_reason"):
         return str(request.meta["failure_reason"])
+    if failure.check(RequestRefused):
+        return str(failure.value.reason)
+    if failure.check(NonPublicAddress):
+        return "non_public_ip"
     if failure.check(HttpError):
         return http_reason(failure.value.response.status)
     if failure.check(DownloadTimeoutError, TimeoutError, TCPTimedOutError):
