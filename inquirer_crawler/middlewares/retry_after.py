@@ -43,6 +43,8 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
 
 
 class RetryAfterMiddleware(RetryMiddleware):
+    max_wait: float = 120.0  # RETRY_AFTER_MAX: a longer Retry-After is not waited for
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         middleware = super().from_crawler(crawler)

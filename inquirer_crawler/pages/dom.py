@@ -31,7 +31,9 @@ def parse_page(html: str | bytes, url: str | None = None) -> Selector:
     libxml2 is not asked to index the ``id`` attributes (4 % of the parse): nothing looks elements
     up by id through it (XPath ``id()``); ``#id`` selectors test the attribute."""
     body = html if isinstance(html, bytes) else html.encode("utf-8")
-    return Selector(root=create_root_node("", _PAGE_PARSER, base_url=url, body=body, encoding="utf-8"), type="html")
+    # parsel calls its parser_cls with keyword arguments: a partial of HTMLParser is one (typed as a class).
+    root = create_root_node("", _PAGE_PARSER, base_url=url, body=body, encoding="utf-8")  # type: ignore[arg-type]
+    return Selector(root=root, type="html")
 
 
 _PAGE_PARSER = partial(etree.HTMLParser, collect_ids=False)
@@ -94,7 +96,7 @@ def inner_html(root: etree._Element) -> str:
 def text_of(element: etree._Element) -> str:
     """All the text of an element, as lxml.html's text_content(), for plain lxml elements too
     (the page's body arrives as one, see BodyTree)."""
-    return "".join(element.itertext())
+    return "".join(element.itertext())  # type: ignore[arg-type]  # lxml-stubs: str | bytes; text of a parsed tree is str
 
 
 def element_text(element: etree._Element) -> str:

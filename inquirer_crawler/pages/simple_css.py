@@ -147,7 +147,7 @@ def _compound(tree: Any, css: str) -> tuple[str | None, list[tuple[str, ...]]]:
         elif isinstance(tree, Hash):
             conditions.append(("attr", "id", "=", tree.id))
         elif isinstance(tree, Attrib) and tree.namespace is None and tree.operator in _ATTRIBUTE_PATTERNS:
-            value = tree.value.value if tree.value is not None else ""
+            value = (tree.value.value or "") if tree.value is not None else ""
             conditions.append(("attr", tree.attrib, tree.operator, value))
         else:
             raise ValueError(f"not a simple selector: {css!r}")

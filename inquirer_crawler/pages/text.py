@@ -26,7 +26,7 @@ _VISIBLE_CHAR = re.compile("[^" + _SPACES.pattern[1:-2] + "".join(re.escape(chr(
 
 def has_text(value: str | None) -> bool:
     """``bool(clean_text(value))``, without building the cleaned text."""
-    return bool(value) and _VISIBLE_CHAR.search(value) is not None
+    return value is not None and _VISIBLE_CHAR.search(value) is not None
 
 
 def clean_text(value: str | None) -> str:

@@ -52,12 +52,13 @@ def failure_reason(failure: Failure) -> str:
     request = getattr(failure, "request", None)
     if request is not None and request.meta.get("failure_reason"):
         return str(request.meta["failure_reason"])
-    if failure.check(RequestRefused):
-        return str(failure.value.reason)
-    if failure.check(NonPublicAddress):
+    error = failure.value
+    if isinstance(error, RequestRefused):
+        return error.reason
+    if isinstance(error, NonPublicAddress):
         return "non_public_ip"
-    if failure.check(HttpError):
-        return http_reason(failure.value.response.status)
+    if isinstance(error, HttpError):
+        return http_reason(error.response.status)
     if failure.check(DownloadTimeoutError, TimeoutError, TCPTimedOutError):
         return "timeout"
     if failure.check(CannotResolveHostError, DNSLookupError):
