@@ -7,7 +7,9 @@ Field order here is the order of the keys in every line (``EXPORT_FIELDS`` feeds
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Literal, TypedDict, get_args
+
+from scrapy.exceptions import DropItem
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -75,3 +77,27 @@ class ArticleItem:
 
 
 EXPORT_FIELDS: list[str] = [f.name for f in fields(ArticleItem) if f.metadata.get("export", True)]
+
+
+# Why a pipeline did not export a record: a closed set, read as ``ArticleDropped.reason``.
+DropReason = Literal[
+    "missing_title", "missing_body", "missing_published", "date_in_future", "date_implausible",
+    "parse_error", "schema_invalid", "duplicate", "unchanged",
+]
+DROP_REASONS: frozenset[str] = frozenset(get_args(DropReason))
+
+
+class ArticleDropped(DropItem):
+    """A record a pipeline did not export; ``.reason`` says why (the message is for the log only)."""
+
+    def __init__(self, reason: DropReason, url: str, detail: str = "", log_level: str = "WARNING") -> None:
+        if reason not in DROP_REASONS:
+            raise ValueError(f"unknown drop reason {reason!r}")
+        super().__init__(f"{reason}: {url}{f' ({detail})' if detail else ''}", log_level=log_level)
+        self.reason: DropReason = reason
+        self.url = url
+
+
+def drop_reason_of(exception: BaseException | None) -> str:
+    """The reason a record was not exported: ``.reason`` of a pipeline's drop, else ``error``."""
+    return exception.reason if isinstance(exception, ArticleDropped) else "error"

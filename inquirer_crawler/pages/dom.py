@@ -12,9 +12,9 @@ from lxml import etree
 from lxml.etree import LxmlError
 from parsel import Selector
 from parsel.selector import create_root_node
-from scrapy.exceptions import DropItem
 from scrapy.http import TextResponse
 
+from inquirer_crawler.items import ArticleDropped
 from inquirer_crawler.pages.text import clean_text
 from inquirer_crawler.response.encoding import is_utf8
 
@@ -158,4 +158,4 @@ def unparsable_page_dropped(item: Any, stats: Any) -> Iterator[None]:
     except (RecursionError, ValueError, LxmlError) as error:
         if stats is not None:
             stats.inc_value("articles/dropped/parse_error")
-        raise DropItem(f"parse_error: {item.url} ({type(error).__name__})", log_level="WARNING") from None
+        raise ArticleDropped("parse_error", item.url, type(error).__name__) from None

@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 
 from inquirer_crawler.discovery.urls import url_key
-from inquirer_crawler.items import ArticleItem
+from inquirer_crawler.items import ArticleDropped, ArticleItem, DropReason
 from inquirer_crawler.pipelines.base import CrawlerPipeline
 from inquirer_crawler.state.extension import content_hash
 
@@ -48,7 +47,7 @@ class DedupePipeline(CrawlerPipeline):
             self._drop("unchanged", item, stat="articles/unchanged", level="DEBUG")
         item.page_hints.known = True
 
-    def _drop(self, reason: str, item: ArticleItem, stat: str | None = None, level: str = "INFO") -> None:
+    def _drop(self, reason: DropReason, item: ArticleItem, stat: str | None = None, level: str = "INFO") -> None:
         if self.stats is not None:
             self.stats.inc_value(stat or f"articles/dropped/{reason}")
-        raise DropItem(f"{reason}: {item.url}", log_level=level)
+        raise ArticleDropped(reason, item.url, log_level=level)

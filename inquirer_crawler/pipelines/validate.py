@@ -6,21 +6,21 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from scrapy.exceptions import DropItem
-
-from inquirer_crawler.items import ArticleItem
+from inquirer_crawler.items import ArticleDropped, ArticleItem, DropReason
 from inquirer_crawler.pipelines.base import CrawlerPipeline
 
 logger = logging.getLogger(__name__)
 
-REQUIRED = (("title", "missing_title"), ("body", "missing_body"), ("published", "missing_published"))
+REQUIRED: tuple[tuple[str, DropReason], ...] = (
+    ("title", "missing_title"), ("body", "missing_body"), ("published", "missing_published"),
+)
 # News published before the web was: a parsing accident ("01/01/1970"), not an article date.
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 # Clocks and time zones differ; more than a day ahead of the fetch is no real publication date.
 FUTURE_MARGIN = timedelta(days=1)
 
 
-def drop_reason(item: ArticleItem) -> str | None:
+def drop_reason(item: ArticleItem) -> DropReason | None:
     for name, reason in REQUIRED:
         if not getattr(item, name):
             return reason
@@ -38,5 +38,5 @@ class ValidatePipeline(CrawlerPipeline):
         if isinstance(item, ArticleItem) and (reason := drop_reason(item)):
             if self.stats is not None:
                 self.stats.inc_value(f"articles/dropped/{reason}")
-            raise DropItem(f"{reason}: {item.url}", log_level="WARNING")
+            raise ArticleDropped(reason, item.url)
         return item

@@ -25,7 +25,7 @@ from twisted.python.failure import Failure
 from inquirer_crawler.discovery.change_sources import ChangeSources
 from inquirer_crawler.discovery.policy import UrlPolicy
 from inquirer_crawler.discovery.urls import url_key
-from inquirer_crawler.items import ArticleItem
+from inquirer_crawler.items import ArticleItem, drop_reason_of
 from inquirer_crawler.pages.article import ArticlePage
 from inquirer_crawler.pages.dates import utc_now
 from inquirer_crawler.pages.dom import parse_response
@@ -295,7 +295,7 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
     def _on_dropped(self, item: Any, exception: BaseException | None = None, **_: Any) -> None:
         if isinstance(item, ArticleItem):
             self.in_pipeline -= 1
-            reason = str(exception).split(":", 1)[0] if exception is not None else "error"
+            reason = drop_reason_of(exception)
             key = item.page_hints.request_key or self.state_key(item.url)
             if reason in ("duplicate", "unchanged"):
                 self.ledger.settle(key, "skipped", "duplicate_of" if reason == "duplicate" else reason)

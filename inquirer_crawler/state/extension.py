@@ -19,7 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import Response
 
-from inquirer_crawler.items import ArticleItem
+from inquirer_crawler.items import ArticleItem, drop_reason_of
 from inquirer_crawler.state.lock import RunLock
 from inquirer_crawler.state.store import StateStore
 from inquirer_crawler.state.verdict import RunFacts, Verdict, judge
@@ -166,7 +166,7 @@ class RunState:
     def item_dropped(self, item: Any, response: Response, exception: DropItem, spider: Spider) -> None:
         if not isinstance(item, ArticleItem):
             return
-        reason = str(exception).split(":", 1)[0]
+        reason = drop_reason_of(exception)
         self.facts.dropped[reason] = self.facts.dropped.get(reason, 0) + 1
         if reason == "unchanged":
             self.facts.unchanged += 1

@@ -18,7 +18,7 @@ FAILED_REASONS = frozenset({
     "decompression_bomb", "non_html", "empty_body", "truncated_body", "robots_disallowed", "robots_unavailable",
     "retry_after_too_long", "non_public_ip", "offsite", "bad_scheme", "userinfo", "url_too_long", "not_article",
     "parse_error", "missing_title", "missing_body", "missing_published", "date_in_future", "date_implausible",
-    "redirect_loop", "bad_redirect", "ignored", "http_4xx", "http_5xx", "error",
+    "schema_invalid", "redirect_loop", "bad_redirect", "ignored", "http_4xx", "http_5xx", "error",
 })
 SKIPPED_REASONS = frozenset({
     "duplicate_of", "unchanged", "known_unchanged", "before_since", "other_section", "media", "not_an_article_link",
