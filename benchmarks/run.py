@@ -376,7 +376,8 @@ def _build_pipelines(package: str = "inquirer_crawler") -> list[Any]:
 
     settings = Settings()
     settings.setmodule(f"{package}.settings", priority="project")
-    crawler = get_crawler(settings_dict={"ITEM_PIPELINES": settings["ITEM_PIPELINES"]})
+    # The extensions too: the dedupe step asks the run's state (RunState) what earlier runs exported.
+    crawler = get_crawler(settings_dict={k: settings[k] for k in ("ITEM_PIPELINES", "EXTENSIONS")})
     crawler.stats.open_spider()
     ordered = sorted(settings.getdict("ITEM_PIPELINES").items(), key=lambda kv: kv[1])
     return [load_object(path).from_crawler(crawler) for path, _ in ordered]

@@ -8,7 +8,8 @@ NEWSPIDER_MODULE = "inquirer_crawler.spiders"
 
 # --- identity & politeness ----------------------------------------------------------------
 # Site owners must be able to reach whoever runs the crawler: set INQUIRER_CONTACT (a URL or
-# mailto:) with -s or in the environment; it fills {contact} (middlewares/user_agent.py).
+# mailto:) with -s or in the environment (-s wins, environment.py); it fills {contact}
+# (middlewares/user_agent.py).
 INQUIRER_CONTACT = "https://github.com/inquirer-crawler/inquirer-crawler"
 USER_AGENT = "inquirer-crawler/0.1 (+{contact})"
 ROBOTSTXT_OBEY = True
@@ -110,8 +111,11 @@ EXTENSIONS = {
     "inquirer_crawler.state.extension.RunState": 400,
     "inquirer_crawler.extensions.summary.CrawlSummary": 500,
 }
-# Cron state (state/extension.py): the INQUIRER_STATE_PATH environment variable wins over this.
-INQUIRER_STATE_PATH = ".state/{spider}.sqlite"
+# Cron state (state/), one per site and origin ({site}: state/scope.py). -s INQUIRER_STATE_PATH
+# wins over the environment variable of that name, which wins over this (environment.py).
+INQUIRER_STATE_PATH = ".state/{site}.sqlite"
+# Off for `scrapy parse`, `shell` and `check` (commands/): debugging leaves no trace.
+INQUIRER_STATE_ENABLED = True
 # Local files are written as <name>.part, fsync'd and renamed when complete (feeds/atomic.py).
 FEED_STORAGES = {"": "inquirer_crawler.feeds.atomic.AtomicFileFeedStorage", "file": "inquirer_crawler.feeds.atomic.AtomicFileFeedStorage"}
 # Listing pages followed per listing (home, each section): a bound instead of DEPTH_LIMIT,

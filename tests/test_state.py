@@ -9,18 +9,19 @@ from pathlib import Path
 import pytest
 
 from inquirer_crawler.state.lock import RunLock, StateLocked
-from inquirer_crawler.state.store import StateStore
+from inquirer_crawler.state.sqlite import SqliteStateStore as StateStore
+from inquirer_crawler.state.store import ExportedRecord, RunInfo
 from inquirer_crawler.state.verdict import FAILED, OK, RunFacts, judge
 
-RECORD = {"url": "https://theinquirer.fr/a/", "post_id": 1, "published": "2022-01-21T20:00:00+01:00",
-          "modified": None, "content_hash": "h1", "lastmod": None}
+RECORD = ExportedRecord(url="https://theinquirer.fr/a/", post_id=1, published="2022-01-21T20:00:00+01:00",
+                        modified=None, content_hash="h1", lastmod=None)
 
 
 def staged_run(tmp_path: Path) -> tuple[StateStore, Path, Path]:
     store = StateStore(tmp_path / "s.sqlite")
-    store.begin_run("inquirer")
-    store.discover("theinquirer.fr/a", RECORD["url"])
-    store.stage("theinquirer.fr/a", RECORD["url"], RECORD)
+    store.begin_run(RunInfo("inquirer", "complete"))
+    store.discover("theinquirer.fr/a", RECORD.url)
+    store.stage("theinquirer.fr/a", RECORD)
     part, final = tmp_path / "out.jsonl.part", tmp_path / "out.jsonl"
     part.write_text('{"url": "https://theinquirer.fr/a/"}\n', "utf-8")
     return store, part, final

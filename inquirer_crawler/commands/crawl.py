@@ -1,7 +1,8 @@
 """``scrapy crawl`` for cron: arguments checked and the state locked before the engine starts,
 and an exit status that tells the truth.
 
-- a wrong ``-a`` argument: one line on stderr, exit 2 (Scrapy would print a traceback, exit 0);
+- a wrong ``-a`` argument, or a state file that belongs to another site: one line on stderr,
+  exit 2 (Scrapy would print a traceback, exit 0);
 - another run holds the state's lock: one line, exit 75 (EX_TEMPFAIL: try again later);
 - the run failed (site silent, every article dropped, layout drift, output not written): one line
   on stderr saying why, exit 1. A run with nothing new, or with some failed pages, exits 0.
@@ -15,9 +16,12 @@ from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
+from inquirer_crawler.environment import setting
 from inquirer_crawler.spiders.arguments import CrawlOptions, SpiderArgumentError
-from inquirer_crawler.state.extension import state_path
+from inquirer_crawler.state.extension import run_state
 from inquirer_crawler.state.lock import RunLock, StateLocked
+from inquirer_crawler.state.scope import ScopeError
+from inquirer_crawler.state.sqlite import check_owner
 
 EXIT_BAD_ARGUMENT = 2
 EXIT_LOCKED = 75
@@ -33,11 +37,8 @@ class Command(ScrapyCrawlCommand):
         try:
             if hasattr(spider_class, "check_arguments"):
                 spider_class.check_arguments(**opts.spargs)
-                options = CrawlOptions.parse(spider_class.bound_site, opts.spargs)
-                if options.state != "off":
-                    lock = RunLock(state_path(spider_class.name, self.settings.get("INQUIRER_STATE_PATH")))
-                    lock.acquire()
-        except SpiderArgumentError as error:
+                lock = self._lock(spider_class, opts.spargs)
+        except (SpiderArgumentError, ScopeError) as error:
             self._fail(EXIT_BAD_ARGUMENT, f"error: {error}")
             return
         except StateLocked as error:
@@ -48,6 +49,22 @@ class Command(ScrapyCrawlCommand):
         finally:
             if lock is not None:
                 lock.release()
+
+    def _lock(self, spider_class: Any, spargs: dict[str, Any]) -> RunLock | None:
+        """The lock of the run's state (one per site and origin), taken before the engine starts."""
+        options = CrawlOptions.parse(spider_class.bound_site, spargs)
+        if options.state == "off":
+            return None
+        scope = spider_class.state_scope(options)
+        path = scope.path(setting(self.settings, "INQUIRER_STATE_PATH"))
+        lock = RunLock(path)
+        lock.acquire()
+        try:
+            check_owner(path, scope.name)
+        except ScopeError:
+            lock.release()
+            raise
+        return lock
 
     def _crawl(self, spider_name: str, opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None
@@ -61,11 +78,10 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
-        verdict = getattr(crawler, "inquirer_verdict", None)
+        verdict = run_state(crawler).verdict
         if verdict is not None and verdict.status:
             self._fail(verdict.status, f"error: run failed: {verdict.why}")
 
     def _fail(self, status: int, message: str) -> None:
         print(message, file=sys.stderr)
         self.exitcode = status
-

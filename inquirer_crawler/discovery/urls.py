@@ -75,3 +75,8 @@ def url_key(url: str) -> str:
 
 def is_http_url(url: str) -> bool:
     return urlsplit(url).scheme in ("http", "https")
+
+
+def category_slug(url: str) -> str:
+    """``https://site/category/monde/afrique/`` -> ``afrique``: the last segment of the path."""
+    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]

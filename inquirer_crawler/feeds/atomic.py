@@ -19,6 +19,8 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 from w3lib.url import file_uri_to_path
 
+from inquirer_crawler.state.extension import run_state
+
 
 class _GuardedFile:
     """The part file, remembering the first write error instead of letting it pass unnoticed."""
@@ -78,7 +80,7 @@ class AtomicFileFeedStorage:
         file.flush()
         os.fsync(file.fileno())
         file.close()
-        state = getattr(self.crawler, "inquirer_state", None)
+        state = run_state(self.crawler).store if self.crawler is not None else None
         if state is not None:
             state.publish(self.part, self.path)
         else:

@@ -41,6 +41,8 @@ _SCRIPT_PAGINATION = (
     f"//a[contains(@class,'td_ajax_load_more')][not({_OUTSIDE_MAIN})]"
     f" | //*[contains(@class,'td-next-prev-wrap')][not({_OUTSIDE_MAIN})]//a"
 )
+# Category links of the site's menus: the sections of a site with no registry entry.
+_MENU_SECTIONS = "//*[contains(@class,'menu')]//a[contains(@href,'/category/')]/@href"
 _PAGE_NAV = f"//div[contains(@class,'page-nav')][not({_OUTSIDE_MAIN})]"
 _PAGE_IN_PATH = re.compile(r"/page/(\d+)/?$")
 
@@ -102,6 +104,10 @@ class ListingPage:
         path = _PAGE_IN_PATH.sub("/", parts.path)
         path = (path if path.endswith("/") else path + "/") + f"page/{number}/"
         return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+    def menu_section_urls(self) -> list[str]:
+        """The hrefs of the category links in the page's menus, as written."""
+        return self.selector.xpath(_MENU_SECTIONS).getall()
 
     def canonical_host(self) -> str | None:
         href = self.selector.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content").get()

@@ -14,13 +14,14 @@ from scrapy.crawler import Crawler
 from inquirer_crawler.discovery.urls import url_key
 from inquirer_crawler.items import ArticleDropped, ArticleItem, DropReason
 from inquirer_crawler.pipelines.base import CrawlerPipeline
-from inquirer_crawler.state.extension import content_hash
+from inquirer_crawler.state.extension import content_hash, run_state
 
 
 class DedupePipeline(CrawlerPipeline):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.seen: set[str] = set()
+        self.run = run_state(crawler)  # without the run's state, cross-run dedupe cannot work: fail now
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
@@ -35,11 +36,9 @@ class DedupePipeline(CrawlerPipeline):
         return item
 
     def _compare_with_earlier_runs(self, item: ArticleItem) -> None:
-        state = getattr(self.crawler, "inquirer_state", None)
-        spider = self.crawler.spider
-        if state is None or spider is None or getattr(getattr(spider, "options", None), "full", False):
+        if self.run.store is None or self.run.full:
             return
-        known = state.known(spider.state_key(item.url))
+        known = self.run.store.known(self.run.outcomes.key(item.url))
         if known is None:
             return
         if known.content_hash == content_hash(item):

@@ -3,11 +3,14 @@
 ``https://host/a/b/`` -> ``DIR/host/a/b/index.html``; ``https://host/a/b`` -> ``DIR/host/a/b``;
 a query string is appended to the file name (``DIR/host/a/index.html?page=2``). A missing file is
 a 404. With replay on, no request ever reaches the network: the middleware answers all of them.
+Each answer is dated (``Date``) by the file's modification time, the replay's clock (``saved_at``).
 """
 
 from __future__ import annotations
 
 import mimetypes
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -43,7 +46,9 @@ def replay_response(root: Path, request: Request) -> Response:
         return HtmlResponse(request.url, status=404, body=b"", request=request)
     body = path.read_bytes()
     mime = content_type(path, body)
-    headers = {"Content-Type": mime}
+    # The page's Date is when it was saved: wget --mirror sets the file's time from Last-Modified.
+    saved = datetime.fromtimestamp(int(path.stat().st_mtime), UTC)
+    headers = {"Content-Type": mime, "Date": format_datetime(saved, usegmt=True)}
     response_class: type[Response] = Response
     if mime in ("text/html", "application/xhtml+xml"):
         response_class = HtmlResponse
@@ -52,6 +57,18 @@ def replay_response(root: Path, request: Request) -> Response:
     elif mime.startswith("text/"):
         response_class = TextResponse
     return response_class(request.url, status=200, headers=headers, body=body, request=request)
+
+
+def saved_at(response: Response) -> datetime | None:
+    """When a replayed page was saved (its ``Date``), the replay's clock: relative dates and
+    ``fetched_at`` are read from it, so that replaying a folder twice gives the same records."""
+    header = response.headers.get(b"Date")
+    if not header:
+        return None
+    try:
+        return parsedate_to_datetime(header.decode("latin-1")).astimezone(UTC)
+    except (TypeError, ValueError):
+        return None
 
 
 class ReplayMiddleware:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import scrapy
@@ -22,33 +22,33 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
-from inquirer_crawler.discovery.change_sources import ChangeSources
+from inquirer_crawler.discovery.change_sources import ChangeDiscovery, same_origin
+from inquirer_crawler.discovery.links import LinkFilter
 from inquirer_crawler.discovery.policy import UrlPolicy
-from inquirer_crawler.discovery.urls import url_key
-from inquirer_crawler.items import ArticleItem, drop_reason_of
+from inquirer_crawler.discovery.urls import category_slug, url_key
+from inquirer_crawler.items import ArticleItem
 from inquirer_crawler.pages.article import ArticlePage
 from inquirer_crawler.pages.dates import utc_now
 from inquirer_crawler.pages.dom import parse_response
 from inquirer_crawler.pages.listing import ListingPage
 from inquirer_crawler.response.encoding import repaired
 from inquirer_crawler.response.failures import failure_reason
+from inquirer_crawler.response.replay import saved_at
 from inquirer_crawler.sites import SiteConfig, bare_host, site_for_host
 from inquirer_crawler.spiders.arguments import CrawlOptions, SpiderArgumentError
-from inquirer_crawler.state.ledger import FAILED_REASONS, RunLedger
+from inquirer_crawler.state.extension import RunState, run_state
+from inquirer_crawler.state.outcomes import UrlOutcomes
+from inquirer_crawler.state.scope import ScopeError, StateScope, scope_for
 from inquirer_crawler.state.store import FINAL_FAILURES, StateStore
 
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
-# How a refused article link is settled in the run's ledger.
-REFUSED_AS = {"offsite": "failed", "bad_scheme": "failed", "userinfo": "failed", "url_too_long": "failed",
-              "non_public_ip": "failed", "media": "skipped", "not_article": "skipped"}
-LEDGER_REASON = {"not_article": "not_an_article_link"}
 
 __all__ = ["NewspaperSpider", "SpiderArgumentError"]
 
 
-class NewspaperSpider(ChangeSources, scrapy.Spider):
+class NewspaperSpider(scrapy.Spider):
     name = "newspaper"
     # The registry entry this spider is bound to; None for the generic spider.
     bound_site: ClassVar[SiteConfig | None] = None
@@ -56,28 +56,36 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
     def __init__(self, **arguments: Any) -> None:
         super().__init__()
         self.options = CrawlOptions.parse(self.bound_site, arguments)
+        self.scope = self.state_scope(self.options)
         self.replay_dir = self.options.replay_dir
         self.exported = 0
         self.in_pipeline = 0  # items yielded and not yet exported or dropped (max_articles must not overshoot)
         self.listing_pages: dict[str, int] = {}
-        self.lastmods: dict[str, str] = {}  # state key -> modification date from a sitemap or the REST API
-        self.changed: set[str] = set()  # known articles that a change source says were modified
-        self.ledger = RunLedger()  # every article URL of this run and how it ended
-        if self.options.urls:
-            self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.options.urls})
-            return
-        start = self.options.start or (self.bound_site.base_url if self.bound_site else "")
-        self.start_url = start
+        # One shape for every mode: in urls mode the site and origin are the first URL's.
+        start = self.options.start or (self.bound_site.base_url if self.bound_site and not self.options.urls else "")
+        origin = start or _origin(self.options.urls[0])
+        self.start_url = origin
         # The user named this host: it may be a private address (a local mirror, a staging copy).
-        self.trusted_hosts = {urlsplit(start).hostname or ""}
-        self.site = self.bound_site or site_for_host(urlsplit(start).netloc)
-        self.policy = UrlPolicy(origin=start, aliases={*self.site.domains, bare_host(urlsplit(start).netloc)})
-        self.allowed_domains = [urlsplit(start).hostname or ""]
+        self.trusted_hosts = {urlsplit(start).hostname or ""} if start else set()
+        self.site = self.bound_site or site_for_host(urlsplit(origin).netloc)
+        self.policy = UrlPolicy(origin=origin, aliases={*self.site.domains, bare_host(urlsplit(origin).netloc)})
+        self.links = LinkFilter(self.policy, lambda: self.outcomes, self._stat)
+        self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in (origin, *self.options.urls)})
+        self._changes: ChangeDiscovery | None = None
+
+    @classmethod
+    def state_scope(cls, options: CrawlOptions) -> StateScope:
+        """Which state this run uses (state/scope.py); a wrong combination is an argument error."""
+        try:
+            return scope_for(options.start, options.urls if options.state == "on" else options.urls[:1],
+                             options.replay_dir, cls.bound_site)
+        except ScopeError as error:
+            raise SpiderArgumentError(str(error)) from None
 
     @classmethod
     def check_arguments(cls, **arguments: Any) -> None:
         """Raise SpiderArgumentError, with a one-line reason, for any wrong ``-a`` argument."""
-        CrawlOptions.parse(cls.bound_site, arguments)
+        cls.state_scope(CrawlOptions.parse(cls.bound_site, arguments))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewspaperSpider:
@@ -106,9 +114,7 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
             yield self._listing_request(f"{self.start_url}category/{slug}/", slug)
 
     def _article_request(self, url: str) -> scrapy.Request:
-        self.ledger.discover(self.state_key(url))
-        if self.state is not None:
-            self.state.discover(self.state_key(url), url)
+        self.outcomes.requested(url)
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error)
 
     def _listing_request(self, url: str, listing: str, probe: bool = False) -> scrapy.Request:
@@ -169,10 +175,8 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
 
     def _discovered_sections(self, page: ListingPage) -> Iterator[scrapy.Request]:
         """For a site with no registry entry: the category links of the home page's menus."""
-        hrefs = page.selector.xpath("//*[contains(@class,'menu')]//a[contains(@href,'/category/')]/@href").getall()
-        for url in self._follow(hrefs, page.url):
-            slug = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
-            yield self._listing_request(url, slug)
+        for url in self._follow(page.menu_section_urls(), page.url):
+            yield self._listing_request(url, category_slug(url))
 
     def _surely_before_since(self, listed: str | None) -> bool:
         """A listing's date is a hint, not the record's date (old themes print local time as UTC):
@@ -192,7 +196,7 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
         response = self._readable(response)
         site = self.site_for(response.url)
         try:
-            page = ArticlePage(response.url, parse_response(response), site, fetched_at=utc_now())
+            page = ArticlePage(response.url, parse_response(response), site, fetched_at=self._fetched_at(response))
             if not page.is_article():
                 self._settle(response.url, "failed", "not_article")
                 self._count("articles/dropped/not_article", response.url)
@@ -234,7 +238,7 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
         yield item
 
     def _in_sections(self, page: ArticlePage) -> bool:
-        slugs = {urlsplit(href).path.rstrip("/").rsplit("/", 1)[-1] for href in page.category_urls()}
+        slugs = {category_slug(href) for href in page.category_urls()}
         return bool(slugs & set(self.options.sections or ()))
 
     def _before_since(self, published: str | None) -> bool:
@@ -254,24 +258,12 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
     # -- bookkeeping -------------------------------------------------------------------------------
 
     def _follow(self, hrefs: list[str], base: str, page: bool = True, article: bool = False) -> Iterator[str]:
-        """The links the URL policy lets through; an article link it refuses is settled with the reason."""
-        for href in hrefs:
-            url, reason = self.policy.decide(href, base, page) if not self.options.urls else (None, "urls_mode")
-            if url:
-                yield url
-                continue
-            self._stat(f"links/skipped/{reason}")
-            if article and reason in REFUSED_AS:
-                key = self.state_key(_absolute(href, base))
-                if self.ledger.discover(key):
-                    self.ledger.settle(key, REFUSED_AS[reason], LEDGER_REASON.get(reason, reason))
+        return self.links.follow(hrefs, base, page, article)
 
     def _skip_known(self, url: str) -> bool:
         if not self._known_unchanged(url):
             return False
-        key = self.state_key(url)
-        if self.ledger.discover(key):
-            self.ledger.settle(key, "skipped", "known_unchanged")
+        self.outcomes.not_requested(url, "skipped", "known_unchanged")
         self._stat("links/skipped/known")
         return True
 
@@ -285,36 +277,57 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
 
     def _on_exported(self, item: Any) -> None:
         if isinstance(item, ArticleItem):
-            self.ledger.settle(item.page_hints.request_key or self.state_key(item.url), "exported")
             self.exported += 1
             self.in_pipeline -= 1
             if self.options.max_articles is not None and self.exported >= self.options.max_articles:
                 assert self.crawler.engine is not None
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="max_articles"))
 
-    def _on_dropped(self, item: Any, exception: BaseException | None = None, **_: Any) -> None:
+    def _on_dropped(self, item: Any, **_: Any) -> None:
         if isinstance(item, ArticleItem):
             self.in_pipeline -= 1
-            reason = drop_reason_of(exception)
-            key = item.page_hints.request_key or self.state_key(item.url)
-            if reason in ("duplicate", "unchanged"):
-                self.ledger.settle(key, "skipped", "duplicate_of" if reason == "duplicate" else reason)
-            else:
-                self.ledger.settle(key, "failed", reason if reason in FAILED_REASONS else "error")
 
     # -- state ---------------------------------------------------------------------------------------
 
     @property
+    def run(self) -> RunState:
+        return run_state(self.crawler)
+
+    @property
+    def outcomes(self) -> UrlOutcomes:
+        return self.run.outcomes
+
+    @property
     def state(self) -> StateStore | None:
-        return getattr(self.crawler, "inquirer_state", None) if hasattr(self, "crawler") else None
+        return self.run.store
+
+    def _change_discovery(self) -> ChangeDiscovery:
+        """Change discovery, built once the state is open (at the first robots.txt)."""
+        if self._changes is None:
+            self._changes = ChangeDiscovery(
+                self.start_url, self.links, self.state.known if self.state else lambda _: None, self.run.baseline,
+                self.outcomes, self.run.site_dates, self._article_request, self._stat, self._surely_before_since,
+            )
+        return self._changes
+
+    def _on_robots(self, robotparser: Any, request: scrapy.Request, **_: Any) -> None:
+        """robots.txt is fetched once anyway: its Sitemap lines start the change discovery."""
+        if self.options.urls or self.state is None or self.options.full:
+            return
+        if not same_origin(request.url, self.start_url):
+            return
+        sitemaps = list(getattr(getattr(robotparser, "rp", None), "sitemaps", []) or [])
+        assert self.crawler.engine is not None
+        for change_request in self._change_discovery().first_requests(sitemaps):
+            self.crawler.engine.crawl(change_request)
 
     def state_key(self, url: str) -> str:
         """The state's name for a URL: the site's public host and the path, so that a mirror on
-        127.0.0.1 and the live site share one state."""
+        127.0.0.1 and the live site name an article alike."""
         key = url_key(url)
         host, _, path = key.partition("/")
         host = host.split(":")[0]
-        if not self.options.urls and (host in self.policy.aliases or host == self.policy.host.split(":")[0]):
+        if host in self.policy.aliases or host == self.policy.host.split(":")[0]:
             host = self.site.name
         return f"{host}/{path}"
 
@@ -330,16 +343,20 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
         if self.state is None or self.options.full:
             return False
         key = self.state_key(url)
-        return key not in self.changed and self.state.known(key) is not None
+        return not (self._changes and self._changes.is_changed(key)) and self.state.known(key) is not None
 
     def _settle(self, url: str, state: str, reason: str, persist: bool = True) -> None:
         """An article URL's outcome, for this run's ledger and (``persist``) for the next runs."""
-        self.ledger.settle(self.state_key(url), state, reason)
-        if persist and self.state is not None:
-            self.state.mark(self.state_key(url), url, state, reason)
+        self.outcomes.settle(url, state, reason, persist)
+
+    def _fetched_at(self, response: Response) -> datetime:
+        """When the page was fetched: now, or for a replay when it was saved (reproducible)."""
+        return (saved_at(response) if self.options.replay_dir else None) or utc_now()
 
     def site_for(self, url: str) -> SiteConfig:
-        return getattr(self, "site", None) or site_for_host(urlsplit(url).netloc)
+        """The crawl's site for its own pages; in urls mode a URL may name another."""
+        host = bare_host(urlsplit(url).netloc)
+        return self.site if host in self.policy.aliases or host == self.policy.host else site_for_host(host)
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
@@ -386,8 +403,6 @@ class NewspaperSpider(ChangeSources, scrapy.Spider):
         logger.warning("%s: %s", key.rsplit("/", 1)[-1], url)
 
 
-def _absolute(href: str, base: str) -> str:
-    try:
-        return urljoin(base, href.strip())
-    except ValueError:
-        return href
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"

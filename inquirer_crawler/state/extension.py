@@ -1,8 +1,9 @@
-"""Scrapy extension: the run's state, its ledger of URLs, and its verdict for the exit status.
+"""Scrapy extension: the run's state, the one writer of its URL outcomes, and its verdict.
 
 ``-a state=off`` runs without state; ``-a full=1`` ignores it for what to fetch but still records.
-The state file is ``.state/<spider>.sqlite`` unless the ``INQUIRER_STATE_PATH`` environment
-variable or setting names another (``{spider}`` in it is replaced by the spider's name).
+Which state a run uses (one per site and origin) is ``scope.py``'s; the debugging commands
+(``scrapy parse``, ``shell``, ``check``) set ``INQUIRER_STATE_ENABLED`` off and never write one.
+Components find this extension with ``crawler.get_extension(RunState)`` (``run_state``).
 """
 
 from __future__ import annotations
@@ -10,18 +11,21 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-from pathlib import Path
-from typing import Any, Self
+from typing import Any, Protocol, Self, runtime_checkable
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import Response
 
+from inquirer_crawler.environment import setting
 from inquirer_crawler.items import ArticleItem, drop_reason_of
+from inquirer_crawler.spiders.arguments import CrawlOptions
 from inquirer_crawler.state.lock import RunLock
-from inquirer_crawler.state.store import StateStore
+from inquirer_crawler.state.outcomes import SiteDates, UrlOutcomes
+from inquirer_crawler.state.scope import StateScope
+from inquirer_crawler.state.sqlite import SqliteStateStore, adopt_first_format
+from inquirer_crawler.state.store import Baseline, ExportedRecord, RunEnd, RunInfo, StateStore
 from inquirer_crawler.state.verdict import RunFacts, Verdict, judge
 
 logger = logging.getLogger(__name__)
@@ -30,14 +34,36 @@ logger = logging.getLogger(__name__)
 _VOLATILE = ("views", "comments", "fetched_at", "previous", "next", "page_hints")
 
 
-def state_path(spider_name: str, settings_value: str | None) -> Path:
-    template = os.environ.get("INQUIRER_STATE_PATH") or settings_value or ".state/{spider}.sqlite"
-    return Path(template.replace("{spider}", spider_name))
-
-
 def content_hash(item: ArticleItem) -> str:
     content = {k: v for k, v in vars(item).items() if k not in _VOLATILE}
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+@runtime_checkable
+class StatefulSpider(Protocol):
+    """What the state needs to know of the spider: its arguments, its scope, its URL keys."""
+
+    name: str
+    options: CrawlOptions
+    scope: StateScope
+
+    def state_key(self, url: str) -> str: ...
+
+
+def run_mode(options: CrawlOptions) -> str:
+    """``complete`` for a crawl of the whole site, else what made the run partial."""
+    partial = [name for name, value in (("urls", options.urls), ("since", options.since),
+                                        ("sections", options.sections), ("max_articles", options.max_articles))
+               if value]
+    return "+".join(partial) or "complete"
+
+
+def run_state(crawler: Crawler) -> RunState:
+    """The crawler's RunState; a component that needs it fails at once when it is not enabled."""
+    extension = crawler.get_extension(RunState)
+    if extension is None:
+        raise RuntimeError("the RunState extension (inquirer_crawler.state.extension.RunState) is not enabled")
+    return extension
 
 
 class RunState:
@@ -47,50 +73,69 @@ class RunState:
         self.lock: RunLock | None = None
         self.facts = RunFacts()
         self.new = self.changed = 0
+        self.info: RunInfo | None = None
+        self.options: CrawlOptions | None = None
+        self.outcomes = UrlOutcomes(lambda url: url, None)  # replaced at spider_opened
+        self.site_dates = SiteDates()  # reported by the change discovery and the exports
+        self.verdict: Verdict | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         # The feed exporter publishes the output on spider_closed too: judge the run after it.
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.item_error, signal=signals.item_error)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        extension = cls(crawler)
-        crawler.inquirer_run = extension  # type: ignore[attr-defined]
-        return extension
+        return cls(crawler)
+
+    @property
+    def full(self) -> bool:
+        """``-a full=1``: the state is recorded but not used to skip anything."""
+        return self.options is not None and self.options.full
+
+    @property
+    def baseline(self) -> Baseline:
+        """The last complete run's baseline (empty without a state)."""
+        return self.store.baseline() if self.store is not None else Baseline()
 
     # -- lifecycle --------------------------------------------------------------------------------
 
     def spider_opened(self, spider: Spider) -> None:
-        mode = getattr(getattr(spider, "options", None), "state", "on")
-        if mode == "off":
+        if not isinstance(spider, StatefulSpider):
             return
-        path = state_path(spider.name, self.crawler.settings.get("INQUIRER_STATE_PATH"))
+        self.outcomes = UrlOutcomes(spider.state_key, None)
+        self.options = spider.options
+        self.info = RunInfo(spider.name, run_mode(spider.options))
+        if spider.options.state == "off" or not self.crawler.settings.getbool("INQUIRER_STATE_ENABLED", True):
+            return
+        template = setting(self.crawler.settings, "INQUIRER_STATE_PATH")
+        path = spider.scope.path(template)
         self.lock = RunLock(path)
         self.lock.acquire()  # the crawl command took it already when run from the command line
-        self.store = StateStore(path)
+        adopt_first_format(spider.scope.legacy_path(template, spider.name), path, spider.scope.name)
+        self.store = SqliteStateStore(path, spider.scope.name)
         recovered = self.store.recover()
         if any(recovered.values()):
             logger.info("state: recovered from an interrupted run: %s", recovered)
-        self.store.begin_run(spider.name)
-        self.crawler.inquirer_state = self.store  # type: ignore[attr-defined]
-        logger.info("state: %s (%d pending from earlier runs)", path, len(self.store.pending()))
+        self.store.begin_run(self.info)
+        self.outcomes = UrlOutcomes(spider.state_key, self.store)
+        logger.info("state: %s, run mode %s (%d pending from earlier runs)", path, self.info.mode,
+                    len(self.store.pending()))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self.facts.finish_reason = reason
-        ledger = getattr(spider, "ledger", None)
-        if ledger is not None and self.store is not None:
-            self.store.record_ledger(ledger.states)
-        if ledger is not None and self.crawler.stats is not None:
+        ledger = self.outcomes.ledger
+        if self.crawler.stats is not None:
             for name, value in ledger.counts().items():
                 self.crawler.stats.set_value(f"urls/{name}", value)
-            if not ledger.balanced():
-                self.facts.accounting_error = f"URL accounting does not balance: {ledger.counts()}"
-            if reason == "finished" and ledger.pending_keys():
-                # Requested, never answered, and the crawl thinks it finished: a silent drop somewhere.
-                logger.error("urls requested but never answered: %s", ledger.pending_keys()[:20])
+        if not ledger.balanced():
+            self.facts.accounting_error = f"URL accounting does not balance: {ledger.counts()}"
+        if reason == "finished" and ledger.pending_keys():
+            # Requested, never answered, and the crawl thinks it finished: a silent drop somewhere.
+            logger.error("urls requested but never answered: %s", ledger.pending_keys()[:20])
 
     def engine_stopped(self) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
@@ -100,18 +145,22 @@ class RunState:
         )
         self.facts.site_refused = stats.get("robots/refused")
         history = self.store.previous_counts() if self.store else []
-        verdict = judge(self.facts, history)
-        self.crawler.inquirer_verdict = verdict  # type: ignore[attr-defined]
+        self.verdict = judge(self.facts, history)
         counts = self.counts(stats)
         if self.store is not None:
-            self.store.end_run(verdict.status, verdict.why, counts)
+            self.store.end_run(RunEnd(self.verdict.status, self.verdict.why, counts, self.outcomes.ledger.states,
+                                      self._baseline_to_keep(self.verdict)))
             self.store.close()
         if self.lock is not None:
             self.lock.release()
-        self._log(verdict, counts)
+        self._log(self.verdict, counts)
+
+    def _baseline_to_keep(self, verdict: Verdict) -> Baseline | None:
+        """Only a complete crawl that finished and succeeded sets the baseline."""
+        complete = self.info is not None and self.info.complete and self.facts.finish_reason == "finished"
+        return self.site_dates.baseline() if complete and verdict.status == 0 else None
 
     def counts(self, stats: dict[str, Any]) -> dict[str, int]:
-        ledger = self.store.ledger_counts() if self.store else {}
         return {
             "records": self.facts.exported + self.facts.unchanged,
             "with_author": self.facts.field_filled.get("author", 0),
@@ -121,7 +170,7 @@ class RunState:
             "changed": self.changed,
             "unchanged": self.facts.unchanged,
             "failed": sum(v for k, v in stats.items() if k.startswith("pages/failed/")),
-            "pending": ledger.get("pending", 0),
+            "pending": self.store.left_pending() if self.store else 0,
         }
 
     @staticmethod
@@ -149,19 +198,11 @@ class RunState:
             self.new += 1
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"articles/{kind}")
-        if self.store is not None:
-            key = spider.state_key(item.url)  # type: ignore[attr-defined]
-            record = {
-                "url": item.url,
-                "post_id": item.post_id,
-                "published": item.published,
-                "modified": item.modified,
-                "content_hash": content_hash(item),
-                # The sitemap may have been read after the page: take what is known now.
-                "lastmod": getattr(spider, "lastmods", {}).get(key),
-            }
-            self.store.stage(key, item.url, record)
-            self._settle_request(spider, item, key)
+        self.site_dates.saw(item.modified or item.published)
+        # The sitemap may have been read after the page: take what is known now.
+        lastmod = self.outcomes.lastmods.get(self.outcomes.key(item.url))
+        record = ExportedRecord(item.url, item.post_id, item.published, item.modified, content_hash(item), lastmod)
+        self.outcomes.exported(item.page_hints.request_url or item.url, record)
 
     def item_dropped(self, item: Any, response: Response, exception: DropItem, spider: Spider) -> None:
         if not isinstance(item, ArticleItem):
@@ -171,16 +212,12 @@ class RunState:
         if reason == "unchanged":
             self.facts.unchanged += 1
             self._note_fields(item)
-        if self.store is not None:
-            state = "skipped" if reason in ("unchanged", "duplicate") else "failed"
-            key = item.page_hints.request_key or spider.state_key(item.url)  # type: ignore[attr-defined]
-            self.store.mark(key, item.page_hints.request_url or item.url, state, reason)
+        self.outcomes.dropped(item.page_hints.request_url or item.url, reason)
 
-    def _settle_request(self, spider: Spider, item: ArticleItem, key: str) -> None:
-        """The request that found this article may have had another URL (tracking, shortlink)."""
-        request_key = item.page_hints.request_key
-        if self.store is not None and request_key and request_key != key:
-            self.store.mark(request_key, item.page_hints.request_url, "skipped", "alias_of_canonical")
+    def item_error(self, item: Any, **_: Any) -> None:
+        """A pipeline raised (a bug): failed in this run, still pending for the next one."""
+        if isinstance(item, ArticleItem):
+            self.outcomes.settle(item.page_hints.request_url or item.url, "failed", "error", persist=False)
 
     def _note_fields(self, item: ArticleItem) -> None:
         for name in ("author", "section"):

@@ -1,68 +1,37 @@
-"""The SQLite state of one spider: articles exported, the URL ledger, and the runs.
+"""The cron state's interface: what a run asks of the store that keeps one site's state.
 
-Every article URL a run discovers gets one ledger row: ``pending`` until it ends in one known
-state (``exported``, ``failed`` with a reason, ``skipped`` with a reason). A run's records are
-``staged`` while they sit in its unpublished output file; the feed storage publishes the file and
-the state in an order that survives SIGKILL at any moment (see ``publish`` and ``recover``).
+One store holds the state of one *scope* (a site crawled from one origin: its public host, a
+staging or mirror host, or a replay folder; see ``scope.py``). ``sqlite.py`` implements it for one
+machine; a PostgreSQL store for several machines implements the same ``StateStore`` protocol. The
+spider and the pipelines never call a store: they report to ``UrlOutcomes`` (``outcomes.py``),
+the one writer of a URL's outcome, and to the change discovery, which read and write through it.
 
-WAL mode: a committed transaction survives the death of the process; each decision is committed
-at once, so a killed run leaves its pending URLs for the next one.
+The words:
+
+- a *key* is the state's name for a URL: the site's public host and the path (``SpiderKeys``),
+  the same whatever origin the page was fetched from;
+- an article URL's *ledger state* is ``pending`` (discovered, not finished), ``staged`` (its
+  record is in this run's unpublished output), ``exported``, ``failed`` (reason) or ``skipped``
+  (reason). ``pending`` rows are what the next run fetches first;
+- the *baseline* is what the last complete run learned of the site's own dates (the ``lastmod``
+  each sitemap showed, the newest modification date the site showed); only a complete run
+  (``RunInfo.complete``) that succeeded moves it, so a partial run never hides a change.
+
+Every method commits what it writes before it returns (a run may be killed at any instant)
+unless its docstring says otherwise.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Literal, Protocol
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    key           TEXT PRIMARY KEY,   -- site + path of the canonical URL (SpiderKey)
-    url           TEXT NOT NULL,      -- canonical URL as exported
-    post_id       INTEGER,
-    published     TEXT,
-    modified      TEXT,
-    content_hash  TEXT,               -- hash of the exported content, counters and fetch time left out
-    lastmod       TEXT,               -- newest sitemap/REST modification date seen
-    first_seen    TEXT NOT NULL,
-    last_exported TEXT
-);
-CREATE TABLE IF NOT EXISTS urls (
-    key     TEXT PRIMARY KEY,
-    url     TEXT NOT NULL,
-    state   TEXT NOT NULL CHECK (state IN ('pending', 'staged', 'exported', 'failed', 'skipped')),
-    reason  TEXT,
-    run_id  INTEGER,
-    record  TEXT,                     -- staged: the article fields the state keeps once published
-    updated TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS run_urls (     -- each run's account of its article URLs (ledger.py)
-    run_id  INTEGER NOT NULL,
-    key     TEXT NOT NULL,
-    state   TEXT NOT NULL,
-    reason  TEXT,
-    PRIMARY KEY (run_id, key)
-);
-CREATE TABLE IF NOT EXISTS runs (
-    id           INTEGER PRIMARY KEY,
-    spider       TEXT NOT NULL,
-    started      TEXT NOT NULL,
-    ended        TEXT,
-    exit_status  INTEGER,
-    reason       TEXT,
-    counts       TEXT,                -- JSON: exported, new, changed, unchanged, failed, skipped, pending
-    output_part  TEXT,                -- set once the output is fsync'd and about to be renamed
-    output_final TEXT,
-    published    INTEGER NOT NULL DEFAULT 0
-);
-"""
+LedgerState = Literal["pending", "staged", "exported", "failed", "skipped"]
 
+# Failures that will not change on a retry: the URL is final, never pending again.
 FINAL_FAILURES = ("http_404", "http_410", "not_article", "non_html")
 
 
@@ -72,6 +41,8 @@ def now_iso() -> str:
 
 @dataclass(frozen=True)
 class KnownArticle:
+    """An article an earlier run exported (and published)."""
+
     key: str
     url: str
     published: str | None
@@ -81,171 +52,136 @@ class KnownArticle:
 
     @property
     def last_change(self) -> str | None:
-        """The latest date the state knows this article changed."""
+        """The latest date the site gave for this article (sitemap/REST, else the page's own)."""
         return self.lastmod or self.modified or self.published
 
 
-class StateStore:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
-        self.run_id: int | None = None
+@dataclass(frozen=True)
+class ExportedRecord:
+    """What the state keeps of a record written to the run's output."""
 
-    def close(self) -> None:
-        self.db.close()
+    url: str
+    post_id: int | None
+    published: str | None
+    modified: str | None
+    content_hash: str
+    lastmod: str | None  # the change sources' date for the article, when one gave it
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
 
-    # -- runs -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RunInfo:
+    """A run as it starts: which spider, and which kind of run (``mode``)."""
 
-    def begin_run(self, spider: str) -> int:
-        cursor = self.db.execute("INSERT INTO runs (spider, started) VALUES (?, ?)", (spider, now_iso()))
-        self.run_id = int(cursor.lastrowid or 0)
-        return self.run_id
+    spider: str
+    # "complete" for a crawl of the whole site; otherwise what made it partial, joined by "+":
+    # "urls", "since", "sections", "max_articles".
+    mode: str
+    started: str = field(default_factory=now_iso)
 
-    def end_run(self, exit_status: int, reason: str, counts: dict[str, int]) -> None:
-        self.db.execute(
-            "UPDATE runs SET ended = ?, exit_status = ?, reason = ?, counts = ? WHERE id = ?",
-            (now_iso(), exit_status, reason, json.dumps(counts, sort_keys=True), self.run_id),
-        )
+    @property
+    def complete(self) -> bool:
+        return self.mode == "complete"
 
-    def record_ledger(self, states: dict[str, tuple[str, str | None]]) -> None:
-        with self.transaction() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO run_urls (run_id, key, state, reason) VALUES (?, ?, ?, ?)",
-                [(self.run_id, key, "pending" if state == "requested" else state, reason)
-                 for key, (state, reason) in states.items()],
-            )
 
-    def last_successful_start(self) -> str | None:
-        row = self.db.execute(
-            "SELECT started FROM runs WHERE exit_status = 0 AND id != ? ORDER BY id DESC LIMIT 1", (self.run_id or -1,)
-        ).fetchone()
-        return row[0] if row else None
+@dataclass(frozen=True)
+class Baseline:
+    """What the last complete run saw of the site's own dates (never the crawler's clock)."""
 
-    def previous_counts(self, limit: int = 5) -> list[dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT counts FROM runs WHERE counts IS NOT NULL AND id != ? ORDER BY id DESC LIMIT ?",
-            (self.run_id or -1, limit),
-        ).fetchall()
-        return [json.loads(r[0]) for r in rows]
+    # Child sitemap URL, as the index lists it -> the ``lastmod`` the index gave it then.
+    sitemaps: Mapping[str, str] = field(default_factory=dict)
+    # The newest modification date the site showed (REST ``modified_gmt``, sitemap ``lastmod``,
+    # a page's ``modified``), as an ISO date with its offset.
+    newest_modified: str | None = None
 
-    # -- crash recovery -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RunEnd:
+    status: int                         # the exit status (verdict.py)
+    reason: str                         # "ok" or why the run failed
+    counts: Mapping[str, int]           # exported, new, changed, unchanged, failed, pending, records, with_*
+    ledger: Mapping[str, tuple[str, str | None]]  # key -> (ledger state, reason) of every URL of the run
+    baseline: Baseline | None = None    # set only by a complete run that succeeded
+
+
+class StateStore(Protocol):
+    """The state of one scope, opened for one run at a time.
+
+    One run at a time: the caller holds the scope's lock (``lock.py`` for a file; a store on a
+    shared server takes its own lock in ``begin_run`` and raises ``lock.StateLocked``).
+    """
+
+    # -- the run ---------------------------------------------------------------------------------
 
     def recover(self) -> dict[str, int]:
-        """Finish what killed runs left half done. Returns what was done, for the log."""
-        done = {"renamed": 0, "requeued": 0}
-        for run_id, part, final in self.db.execute(
-            "SELECT id, output_part, output_final FROM runs WHERE output_part IS NOT NULL AND published = 0"
-        ).fetchall():
-            # The run had fsync'd its file and committed its records as exported: roll forward.
-            if Path(part).exists():
-                os.replace(part, final)
-                done["renamed"] += 1
-            self.db.execute("UPDATE runs SET published = 1 WHERE id = ?", (run_id,))
-        # Records staged in a file that never got published: fetch them again.
-        cursor = self.db.execute(
-            "UPDATE urls SET state = 'pending', record = NULL, updated = ? WHERE state = 'staged'", (now_iso(),)
-        )
-        done["requeued"] = cursor.rowcount
-        return done
+        """Finish what a killed run left half done, before ``begin_run``: a run whose publish
+        transaction committed but whose rename did not happen gets the rename done (roll forward,
+        ``renamed``); records ``staged`` in a file that was never published go back to ``pending``
+        (``requeued``). Returns the two counts, for the log."""
+        ...
 
-    # -- the ledger --------------------------------------------------------------------------------
+    def begin_run(self, run: RunInfo) -> None:
+        """Start recording ``run``; every later write belongs to it."""
+        ...
 
-    def ledger_state(self, key: str) -> str | None:
-        row = self.db.execute("SELECT state FROM urls WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+    def end_run(self, end: RunEnd) -> None:
+        """Record how the run ended and its ledger, in one transaction. Moves the baseline to
+        ``end.baseline`` only when it is set (a complete run that succeeded); otherwise the
+        baseline of the last such run stands."""
+        ...
 
-    def mark(self, key: str, url: str, state: str, reason: str | None = None) -> None:
-        self.db.execute(
-            "INSERT INTO urls (key, url, state, reason, run_id, updated) VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT(key) DO UPDATE SET url = excluded.url, state = excluded.state,"
-            " reason = excluded.reason, run_id = excluded.run_id, updated = excluded.updated",
-            (key, url, state, reason, self.run_id, now_iso()),
-        )
+    def close(self) -> None: ...
 
-    def discover(self, key: str, url: str) -> None:
-        """A URL this run will request: pending until it ends in a known state."""
-        self.db.execute(
-            "INSERT INTO urls (key, url, state, run_id, updated) VALUES (?, ?, 'pending', ?, ?)"
-            " ON CONFLICT(key) DO UPDATE SET state = 'pending', reason = NULL, run_id = excluded.run_id,"
-            " updated = excluded.updated WHERE urls.state NOT IN ('staged')",
-            (key, url, self.run_id, now_iso()),
-        )
-
-    def pending(self) -> list[tuple[str, str]]:
-        """(key, URL as last requested) of what earlier runs discovered and did not finish."""
-        return list(self.db.execute("SELECT key, url FROM urls WHERE state = 'pending' ORDER BY updated, key"))
-
-    def ledger_counts(self, run_id: int | None = None) -> dict[str, int]:
-        rows = self.db.execute(
-            "SELECT state, COUNT(*) FROM urls WHERE run_id = ? GROUP BY state", (run_id or self.run_id,)
-        ).fetchall()
-        return dict(rows)
-
-    # -- articles -----------------------------------------------------------------------------------
+    # -- what earlier runs know ------------------------------------------------------------------
 
     def known(self, key: str) -> KnownArticle | None:
-        row = self.db.execute(
-            "SELECT key, url, published, modified, lastmod, content_hash FROM articles"
-            " WHERE key = ? AND last_exported IS NOT NULL",
-            (key,),
-        ).fetchone()
-        return KnownArticle(*row) if row else None
+        """The article as last exported *and published*; None if never (or only staged)."""
+        ...
+
+    def pending(self) -> list[tuple[str, str]]:
+        """(key, URL as last requested) of every URL left ``pending``, oldest first."""
+        ...
+
+    def baseline(self) -> Baseline:
+        """The baseline of the last complete run that succeeded (empty before the first)."""
+        ...
+
+    def previous_counts(self, limit: int = 5) -> list[dict[str, int]]:
+        """``RunEnd.counts`` of the latest earlier runs, newest first (layout-drift history)."""
+        ...
+
+    # -- URL outcomes: written by UrlOutcomes only -----------------------------------------------
+
+    def discover(self, key: str, url: str) -> None:
+        """The run will request ``url``: ``pending`` (a ``staged`` row stays staged)."""
+        ...
+
+    def mark(self, key: str, url: str, state: LedgerState, reason: str | None = None) -> None:
+        """A final outcome that later runs must respect (``failed`` with a final reason,
+        ``skipped``). A failure that may heal (a timeout, a 5xx) is not marked: it stays pending."""
+        ...
 
     def note_lastmod(self, key: str, lastmod: str) -> None:
-        self.db.execute("UPDATE articles SET lastmod = ? WHERE key = ?", (lastmod, key))
+        """A change source's date for a known article that did not change its content."""
+        ...
 
-    def stage(self, key: str, url: str, record: dict[str, Any]) -> None:
-        """A record written to this run's (not yet published) output."""
-        self.db.execute(
-            "INSERT INTO urls (key, url, state, run_id, record, updated) VALUES (?, ?, 'staged', ?, ?, ?)"
-            " ON CONFLICT(key) DO UPDATE SET state = 'staged', reason = NULL, run_id = excluded.run_id,"
-            " record = excluded.record, updated = excluded.updated",
-            (key, url, self.run_id, json.dumps(record), now_iso()),
-        )
+    def stage(self, key: str, record: ExportedRecord) -> None:
+        """``record`` is in the run's output file, not yet published: ``staged``. Staged records
+        become exported only in ``publish``; a run killed before that leaves them for ``recover``."""
+        ...
 
     def publish(self, part: Path, final: Path) -> None:
-        """Called with the output fsync'd at ``part``: in one transaction the staged records become
-        exported and the run notes the rename it is about to do; then the rename; then the run is
-        marked published. A kill between the two steps is finished by ``recover``."""
-        stamp = now_iso()
-        with self.transaction() as db:
-            staged = db.execute("SELECT key, record FROM urls WHERE state = 'staged' AND run_id = ?", (self.run_id,))
-            for key, record_json in staged.fetchall():
-                record = json.loads(record_json)
-                db.execute(
-                    "INSERT INTO articles (key, url, post_id, published, modified, content_hash, lastmod, first_seen,"
-                    " last_exported) VALUES (:key, :url, :post_id, :published, :modified, :content_hash, :lastmod,"
-                    " :stamp, :stamp) ON CONFLICT(key) DO UPDATE SET url = excluded.url, post_id = excluded.post_id,"
-                    " published = excluded.published, modified = excluded.modified,"
-                    " content_hash = excluded.content_hash, lastmod = COALESCE(excluded.lastmod, articles.lastmod),"
-                    " last_exported = excluded.last_exported",
-                    {**record, "key": key, "stamp": stamp},
-                )
-            db.execute("UPDATE urls SET state = 'exported', record = NULL, updated = ? WHERE state = 'staged'"
-                       " AND run_id = ?", (stamp, self.run_id))
-            db.execute("UPDATE runs SET output_part = ?, output_final = ? WHERE id = ?", (str(part), str(final), self.run_id))
-        os.replace(part, final)
-        _fsync_dir(final.parent)
-        self.db.execute("UPDATE runs SET published = 1 WHERE id = ?", (self.run_id,))
+        """The kill-safe publish, with ``part`` written and fsync'd. In this order:
 
+        1. one transaction commits: every record this run staged becomes exported (``known``
+           returns it from now on), and the run notes ``part`` -> ``final``;
+        2. ``part`` is renamed to ``final`` (and the folder fsync'd);
+        3. the run is marked published.
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        The transaction commits *before* the rename: a kill between 1 and 2 is rolled forward by
+        ``recover``; a kill before 1 leaves the staged records to be requeued. Never the reverse,
+        which would publish records that the state would fetch and export again."""
+        ...
+
+    def left_pending(self) -> int:
+        """How many URLs this run discovered that are still pending (the next run's work)."""
+        ...
