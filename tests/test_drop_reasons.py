@@ -14,6 +14,7 @@ from inquirer_crawler.pages.dom import unparsable_page_dropped
 from inquirer_crawler.spiders.newspaper import NewspaperSpider
 from inquirer_crawler.state.extension import RunState
 from inquirer_crawler.state.ledger import FAILED_REASONS, SKIPPED_REASONS
+from inquirer_crawler.state.outcomes import UrlOutcomes
 from tests.conftest import build_pipelines, run_pipelines
 from tests.test_pipelines import KEPT, item
 
@@ -74,14 +75,22 @@ def test_the_state_extension_reads_the_attribute() -> None:
     assert extension.facts.unchanged == 1
 
 
-def test_the_spider_settles_drops_by_the_attribute() -> None:
+def test_the_outcome_owner_settles_drops_by_the_attribute() -> None:
+    """The state extension is the one writer of a URL's outcome (state/outcomes.py): a drop is
+    settled by its ``.reason``; a pipeline that raised (item_error) is a failure of this run."""
     spider = NewspaperSpider(start="https://theinquirer.fr/")
+    extension = RunState(get_crawler())
+    extension.outcomes = UrlOutcomes(spider.state_key, None)
     for path, exception in (("/a/", ArticleDropped("missing_body", URL)), ("/b/", ArticleDropped("duplicate", URL)),
                             ("/c/", IMPOSTOR), ("/d/", None)):
-        key = spider.state_key("https://theinquirer.fr" + path)
-        spider.ledger.discover(key)
-        spider._on_dropped(ArticleItem(url="https://theinquirer.fr" + path, site="theinquirer.fr"), exception)
-    assert [spider.ledger.states[spider.state_key(f"https://theinquirer.fr/{p}/")] for p in "abcd"] == [
+        record = ArticleItem(url="https://theinquirer.fr" + path, site="theinquirer.fr")
+        extension.outcomes.requested(record.url)
+        if exception is None:
+            extension.item_error(record)
+        else:
+            extension.item_dropped(record, None, exception, None)  # type: ignore[arg-type]
+    states = extension.outcomes.ledger.states
+    assert [states[spider.state_key(f"https://theinquirer.fr/{p}/")] for p in "abcd"] == [
         ("failed", "missing_body"), ("skipped", "duplicate_of"), ("failed", "error"), ("failed", "error")]
 
 
