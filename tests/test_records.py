@@ -46,19 +46,6 @@ PENDING: dict[str, str] = {
     "test_field[zimeye-author]": "the display name of the hidden vcard, ----, is taken as a name",
     "test_field[zimeye-author_url]": "the display name of the hidden vcard, ----, is taken as a name",
     "test_field[zimeye-published]": "published and modified microdata disagree on the offset; no rule chooses yet",
-    "test_body_starts_and_ends_with_the_article_text[eweek]": "plugin widgets (disclosure, last-modified line, file block, recipe jump link) start or end the body",
-    "test_body_starts_and_ends_with_the_article_text[grimdark]": "plugin widgets (disclosure, last-modified line, file block, recipe jump link) start or end the body",
-    "test_body_starts_and_ends_with_the_article_text[nhsjs]": "plugin widgets (disclosure, last-modified line, file block, recipe jump link) start or end the body",
-    "test_body_starts_and_ends_with_the_article_text[pilipinasrecipes]": "plugin widgets (disclosure, last-modified line, file block, recipe jump link) start or end the body",
-    "test_nothing_near_the_body_leaks_into_it[cleanmyspace]": "plugin widgets (TOC, rating, buttons, disclosure, gallery bar) stay in the body",
-    "test_nothing_near_the_body_leaks_into_it[eweek]": "plugin widgets (TOC, rating, buttons, disclosure, gallery bar) stay in the body",
-    "test_nothing_near_the_body_leaks_into_it[grimdark]": "plugin widgets (TOC, rating, buttons, disclosure, gallery bar) stay in the body",
-    "test_nothing_near_the_body_leaks_into_it[nhsjs]": "plugin widgets (TOC, rating, buttons, disclosure, gallery bar) stay in the body",
-    "test_nothing_near_the_body_leaks_into_it[pilipinasrecipes]": "plugin widgets (TOC, rating, buttons, disclosure, gallery bar) stay in the body",
-    "test_nothing_near_the_body_leaks_into_it[southerncastiron]": "plugin widgets (TOC, rating, buttons, disclosure, gallery bar) stay in the body",
-    "test_nothing_near_the_body_leaks_into_it[therepublic]": "plugin widgets (TOC, rating, buttons, disclosure, gallery bar) stay in the body",
-    "test_related_holds_the_promoted_links[grimdark]": "unlabelled link lists and embed cards are not cross-promotion yet",
-    "test_related_holds_the_promoted_links[in4adventure]": "unlabelled link lists and embed cards are not cross-promotion yet",
 }
 
 

@@ -8,8 +8,11 @@ own, so editors and plugins write it in many shapes); their links are kept in ``
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -27,8 +30,9 @@ from inquirer_crawler.pages.dom import (
 from inquirer_crawler.pages.simple_css import SelectorGroups
 from inquirer_crawler.pages.text import INVISIBLE_CHARACTERS, clean_text
 from inquirer_crawler.pipelines.base import CrawlerPipeline
-from inquirer_crawler.sites import site_for_host
+from inquirer_crawler.sites import bare_host, site_for_host
 from inquirer_crawler.sites.phrases import phrases_for
+from inquirer_crawler.sites.plugins import PLUGIN_WIDGETS, PluginWidget
 
 # Never article text, whatever they contain.
 NOISE_SELECTORS = (
@@ -40,10 +44,9 @@ ADS_SELECTORS = (
     '[id^="taboola"]', '[class*="taboola"]', '[id^="div-gpt-ad"]', '[class*="-afterpara"]', ".adsbygoogle",
     ".advertisement", ".td-ad-background-link",
 )
+# The theme's own share bars; the share plugins' are in sites/plugins.py.
 SHARE_SELECTORS = (
-    ".sharedaddy", ".sd-sharing-enabled", ".swp_social_panel", ".swp-content-locator", '[class*="essb_"]',
-    ".td-post-sharing", ".td-post-sharing-top", ".td-post-sharing-bottom", ".tdb_single_post_share",
-    ".addtoany_share_save_container", ".a2a_kit", ".shariff", ".social-share",
+    ".td-post-sharing", ".td-post-sharing-top", ".td-post-sharing-bottom", ".tdb_single_post_share", ".social-share",
 )
 FURNITURE_SELECTORS = (
     # author box, previous/next navigation, tags, source/via, featured image (kept apart as `image`)
@@ -51,13 +54,37 @@ FURNITURE_SELECTORS = (
     ".tdb-next-post", ".td-post-source-tags", ".td-post-source-via", ".tdb_single_tags", ".td-post-featured-image",
     ".page-nav", ".td-post-views", ".td-post-comments", "#comments", ".comments-area",
     # embeds: never merged into the text
-    "blockquote.twitter-tweet", "blockquote.instagram-media", "blockquote.tiktok-embed", "blockquote.wp-embedded-content",
+    "blockquote.twitter-tweet", "blockquote.instagram-media", "blockquote.tiktok-embed",
     ".wp-block-embed", '[style*="display:none"]', '[style*="display: none"]',
+    # the slide gallery's counter ("1 of 6") and arrows; its slides stay, as figures
+    ".td-gallery-slide-top",
 )
+# The theme's related blocks and any "related posts" class; the related-posts plugins' are in sites/plugins.py.
 RELATED_SELECTORS = (
-    ".td_block_related_posts", ".td-related-row", ".td-more-articles-box", ".jp-relatedposts", ".yarpp-related",
-    ".crp_related", '[class*="related-posts"]', '[class*="inline-related"]', '[class*="irp-"]',
-    ".td_module_wrap", ".td-module-title", ".entry-title",
+    ".td_block_related_posts", ".td-related-row", ".td-more-articles-box", '[class*="related-posts"]',
+    '[class*="inline-related"]', ".td_module_wrap", ".td-module-title", ".entry-title",
+)
+# Plugin widgets (sites/plugins.py), one selector group per plugin so that each removal is
+# counted by plugin. Those that keep their links run after the ads (an ad inside a related box
+# goes as an ad); the others run first, before the generic noise (a sign-up <form> is counted as
+# the newsletter plugin's, not as a form).
+_PLUGINS_FIRST = tuple(widget for widget in PLUGIN_WIDGETS if not widget.keeps_links)
+_PLUGINS_KEEPING_LINKS = tuple(widget for widget in PLUGIN_WIDGETS if widget.keeps_links)
+
+# A block whose text is mostly links to other articles of the same site is cross-promotion,
+# labelled or not ("Read also" boxes, an aside of links, a list of the site's other lists):
+# removed, its links kept in `related`. The three numbers that define "mostly links":
+LINK_BOX_MIN_LINKS = 3  # at least this many links to the site's own article pages
+LINK_BOX_MIN_SHARE = 0.8  # their text is at least this share of the block's text (spaces left out)
+LINK_BOX_MAX_BODY_SHARE = 0.5  # and the block is less than this share of the body's text: a body
+# that is itself a list of links (a round-up) is the article, and stays
+# Blocks the rule looks at; paragraphs never (a sentence with a link is text).
+_LINK_BOX_TAGS = frozenset({"ul", "ol", "aside", "div", "section", "nav", "figure", "table", "dl", "blockquote"})
+# Links that do not lead to an article page of the site.
+_NOT_AN_ARTICLE = re.compile(
+    r"/(?:category|tag|author|page|feed|wp-content|wp-admin|wp-json|cdn-cgi)/|[?&](?:s|p|replytocom)="
+    r"|\.(?:jpe?g|png|gif|webp|svg|pdf|mp[34]|zip)$",
+    re.IGNORECASE,
 )
 _MARKS = "»›>→►▶•*-–—|"
 _LEADING_MARKS = re.compile(r"^[\s" + re.escape(_MARKS) + "]+")
@@ -67,34 +94,88 @@ _SEPARATOR = re.compile(r"^\s*[:：\-–—»›>|]")
 _CONTAINERS = {"div", "section", "article", "aside", "center", "main", "header", "footer", "span", "blockquote"}
 
 
+@dataclass
+class Removed:
+    """What one body lost, for the stats: every block, and of those the plugins' widgets by
+    plugin and the blocks of links found by their structure."""
+
+    blocks: int = 0
+    by_plugin: Counter[str] = field(default_factory=Counter)
+    link_boxes: int = 0
+
+
 class CrossPromo:
     """Finds and removes cross-promotion in one body, collecting the promoted links."""
 
     def __init__(self, phrases: tuple[str, ...], base_url: str, ad_prefixes: list[str] | None = None) -> None:
         self.phrases = phrases
         self.base_url = base_url
+        self.host = bare_host(urlsplit(base_url).netloc)
         self.ad_selectors = ADS_SELECTORS + tuple(f'[class*="{p}"]' for p in ad_prefixes or ())
         self.related: list[Link] = []
-        self.removed = 0
+        self.removed = Removed()
 
     def run(self, root: etree._Element) -> None:
         """Clean the body under ``root`` (a <div> around it) in place."""
-        groups = (NOISE_SELECTORS, self.ad_selectors, SHARE_SELECTORS, FURNITURE_SELECTORS, RELATED_SELECTORS)
+        groups: tuple[tuple[str, ...], ...] = (
+            *(widget.selectors for widget in _PLUGINS_FIRST),
+            NOISE_SELECTORS, self.ad_selectors, SHARE_SELECTORS,
+            *(widget.selectors for widget in _PLUGINS_KEEPING_LINKS),
+            FURNITURE_SELECTORS, RELATED_SELECTORS,
+        )
+        owners: tuple[PluginWidget | None, ...] = (
+            *_PLUGINS_FIRST, None, None, None, *_PLUGINS_KEEPING_LINKS, None, None,
+        )
         # Group by group, as if each were applied in turn: an ad inside a related block goes
         # as an ad, and the related block keeps only its own links.
         found = _compiled(groups).first_matches(root)
-        for group, elements in zip(groups, found, strict=True):
-            self._remove(root, elements, keep_links=group is RELATED_SELECTORS)
+        for group, owner, elements in zip(groups, owners, found, strict=True):
+            keep_links = group is RELATED_SELECTORS or (owner is not None and owner.keeps_links)
+            removed = self._remove(root, elements, keep_links=keep_links)
+            if owner is not None and removed:
+                self.removed.by_plugin[owner.plugin] += removed
         self._remove_labelled_blocks(root)
+        self._remove_link_boxes(root, len(_squeeze(text_of(root))))
 
-    def _remove(self, root: etree._Element, elements: list[etree._Element], keep_links: bool) -> None:
+    def _remove(self, root: etree._Element, elements: list[etree._Element], keep_links: bool) -> int:
+        count = 0
         for element in elements:
             if not _is_attached(element, root):
                 continue
             if keep_links:
                 self._keep_links(element)
             remove(element)
-            self.removed += 1
+            count += 1
+        self.removed.blocks += count
+        return count
+
+    def _remove_link_boxes(self, container: etree._Element, body_size: int) -> None:
+        """Blocks made mostly of links to the site's own articles (see LINK_BOX_*), outermost first."""
+        for child in list(container):
+            if not isinstance(child.tag, str) or child.tag not in _LINK_BOX_TAGS:
+                continue
+            if self._is_link_box(child, body_size):
+                self._keep_links(child)
+                remove(child)
+                self.removed.blocks += 1
+                self.removed.link_boxes += 1
+            else:
+                self._remove_link_boxes(child, body_size)
+
+    def _is_link_box(self, element: etree._Element, body_size: int) -> bool:
+        size = len(_squeeze(text_of(element)))
+        if not size or size >= body_size * LINK_BOX_MAX_BODY_SHARE:
+            return False
+        article_links = [text for href, text in links_of(element, self.base_url) if self._is_site_article(href)]
+        if len(article_links) < LINK_BOX_MIN_LINKS:
+            return False
+        return sum(len(_squeeze(text)) for text in article_links) >= size * LINK_BOX_MIN_SHARE
+
+    def _is_site_article(self, href: str) -> bool:
+        url = urlsplit(clean_url(href, base=self.base_url))
+        if bare_host(url.netloc) != self.host or url.path.strip("/") == "":
+            return False
+        return not _NOT_AN_ARTICLE.search(url.path + ("?" + url.query if url.query else ""))
 
     def _label(self, text: str) -> tuple[str, str] | None:
         """(label, rest) when the text starts with a cross-promotion label."""
@@ -135,7 +216,7 @@ class CrossPromo:
                 following = child.getnext()
                 self._keep_links(child)
                 remove(child)
-                self.removed += 1
+                self.removed.blocks += 1
                 # A bare "LIRE AUSSI" heading owns the list of links right after it.
                 if label_only and following is not None and _is_link_list(following):
                     self._keep_links(following)
@@ -245,14 +326,24 @@ class DropCrossPromoPipeline(CrawlerPipeline):
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem):
             with unparsable_page_dropped(item, self.stats):
-                drop_cross_promo(item)
+                removed = remove_junk(item)
             if self.stats is not None:
-                self.stats.inc_value("articles/junk_blocks_removed", item.page_hints.junk_removed)
+                self.stats.inc_value("articles/junk_blocks_removed", removed.blocks)
+                for plugin, count in removed.by_plugin.items():
+                    self.stats.inc_value(f"body/removed/plugin/{plugin}", count)
+                if removed.link_boxes:
+                    self.stats.inc_value("body/removed/link_box", removed.link_boxes)
         return item
 
 
 def drop_cross_promo(item: ArticleItem) -> ArticleItem:
     """Remove the junk from ``item.body_html`` in place; promoted links go to ``item.related``."""
+    remove_junk(item)
+    return item
+
+
+def remove_junk(item: ArticleItem) -> Removed:
+    """``drop_cross_promo``, telling what was removed."""
     hints = item.page_hints
     base_url = hints.base_url or item.url
     site = site_for_host(hints.site or item.site)
@@ -266,5 +357,5 @@ def drop_cross_promo(item: ArticleItem) -> ArticleItem:
     promo.run(root)
     BodyTree.store(item, root, inner_html(root))
     item.related = [*item.related, *promo.related]
-    hints.junk_removed = promo.removed
-    return item
+    hints.junk_removed = promo.removed.blocks
+    return promo.removed
