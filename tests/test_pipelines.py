@@ -227,19 +227,7 @@ def test_a_wire_story_republished_under_another_url_is_kept_twice() -> None:
     assert crawler.stats.get_value("articles/dropped/duplicate") is None
 
 
-# Temporary (issue 13): softwarereport has no body root the page code knows, so its record is dropped.
-_DROPPED_FOR_NOW = {"softwarereport"}
-
-
-@pytest.mark.parametrize(
-    "expectation",
-    [
-        pytest.param(e, id=e.name, marks=[pytest.mark.xfail(strict=True, reason="no body root: dropped")])
-        if e.name in _DROPPED_FOR_NOW
-        else pytest.param(e, id=e.name)
-        for e in EXPECTATIONS
-    ],
-)
+@pytest.mark.parametrize("expectation", EXPECTATIONS, ids=lambda e: e.name)
 def test_the_body_handed_on_as_a_tree_gives_the_record_a_fresh_parse_gives(expectation: Expectation) -> None:
     """The page hands its body to the pipelines as a tree (BodyTree); parsing ``body_html`` instead
     must not change one field of any fixture's record."""

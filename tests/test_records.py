@@ -20,33 +20,7 @@ TEXT_FIELDS = {"title", "subtitle", "author", "section", "summary"}
 
 # Tests the code cannot pass yet, "test_name[id]" -> reason. Each is xfail(strict=True): it fails
 # loudly the day it passes, and must then leave this table. Temporary, never a way to hide a bug.
-PENDING: dict[str, str] = {
-    "test_field[softwarereport-url]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[softwarereport-site]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[softwarereport-post_id]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[softwarereport-title]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[softwarereport-subtitle]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[softwarereport-author]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[softwarereport-author_url]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[softwarereport-published]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[softwarereport-modified]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[softwarereport-section]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[softwarereport-categories]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[softwarereport-tags]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[softwarereport-language]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[softwarereport-views]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[softwarereport-comments]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[softwarereport-previous]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[softwarereport-next]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[softwarereport-image]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_record_is_valid_against_the_schema[softwarereport]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_body_starts_and_ends_with_the_article_text[softwarereport]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_nothing_near_the_body_leaks_into_it[softwarereport]": "softwarereport: a child theme replaces every tagDiv template (no td-post-content, no tagDiv meta blocks); no body root is found, so the record is dropped (missing_body)",
-    "test_field[therepublic-modified]": "the modified date is only in time[itemprop=dateModified]; microdata is read from meta only",
-    "test_field[zimeye-author]": "the display name of the hidden vcard, ----, is taken as a name",
-    "test_field[zimeye-author_url]": "the display name of the hidden vcard, ----, is taken as a name",
-    "test_field[zimeye-published]": "published and modified microdata disagree on the offset; no rule chooses yet",
-}
+PENDING: dict[str, str] = {}
 
 
 def case(test: str, *values: Any, id: str) -> Any:
@@ -152,7 +126,6 @@ def test_body_images_with_captions(replay_records: dict[str, dict[str, Any]], ex
     ]
 
 
-@pytest.mark.xfail(strict=True, reason=PENDING["test_field[softwarereport-url]"])
 def test_every_expectation_was_exported_once(replay_output: list[dict[str, Any]]) -> None:
     urls = [record["url"] for record in replay_output]
     assert sorted(urls) == sorted(e.data["fields"].get("url", e.url) for e in EXPECTATIONS)

@@ -26,6 +26,7 @@ from parsel.csstranslator import css2xpath
 from inquirer_crawler.discovery.urls import clean_url
 from inquirer_crawler.items import ArticleItem, Image, Link, PageHints
 from inquirer_crawler.pages.dates import (
+    in_stated_offset,
     parse_iso,
     parse_visible,
     reinterpret_mislabelled_utc,
@@ -68,6 +69,12 @@ _BODIES = frozenset({"td-post-content", "tdb_single_content"})
 # Blocks that only the post's own region holds: without any of them, the region is the wrong one.
 _POST_BLOCKS = {"td-post-header", "td-post-content", "tdb_title", "tdb_single_content"}
 _POST_ID = re.compile(r"^(?:post|template-id)-\d+$")
+# Without a body container the theme names, the paragraphs' container is the body if it holds
+# at least this many characters of paragraph text (see ArticlePage._paragraph_container).
+_MIN_FALLBACK_BODY = 500
+_NOT_A_BODY = frozenset({"header", "footer", "nav", "aside", "form"})
+# Blocks that list other posts: their dates and categories are not the post's.
+_OTHER_POSTS = re.compile(r"related|td_module|td_block|module|widget|card", re.IGNORECASE)
 
 
 def _inside(element: Any, ancestor: Any) -> bool:
@@ -153,6 +160,16 @@ def _visible_text(element: Any) -> str:
     if next(element.iter("script", "style"), None) is None:
         return "".join(element.itertext())  # in C; the usual case, no script inside
     return "".join(element.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
+
+
+def _is_name(text: str) -> bool:
+    """A display name has a letter or a digit: a hidden byline of "----" is no author."""
+    return any(char.isalnum() for char in text)
+
+
+def _name(value: str | None) -> str:
+    text = clean_text(value)
+    return text if _is_name(text) else ""
 
 
 def _first(candidates: Iterable[Callable[[], Any]]) -> Any:
@@ -425,7 +442,7 @@ class ArticlePage:
         )
         for root, css in css_chain:
             for link in self._find(css, root):
-                if _text(link):
+                if _is_name(_text(link)):
                     return link
         return None
 
@@ -442,9 +459,9 @@ class ArticlePage:
         return _first(
             (
                 lambda: _text(link) if link is not None else None,
-                lambda: clean_text(self._meta("author")),
-                lambda: clean_text(str((self._jsonld_author() or {}).get("name") or "")),
-                lambda: clean_text(
+                lambda: _name(self._meta("author")),
+                lambda: _name(str((self._jsonld_author() or {}).get("name") or "")),
+                lambda: _name(
                     Selector(text=self._find_in_scope('[itemprop="author"] meta[itemprop="name"]::attr(content)').get() or "<p></p>")
                     .xpath("string()")
                     .get()
@@ -494,8 +511,11 @@ class ArticlePage:
         return [clean_text(str(v)) for v in values if clean_text(str(v))]
 
     def _category_links(self) -> SelectorList[Selector]:
-        return self._find_in_header("ul.td-category li.entry-category a") or self._find(
-            ".tdb_single_categories a.tdb-entry-category"
+        return (
+            self._find_in_header("ul.td-category li.entry-category a")
+            or self._find(".tdb_single_categories a.tdb-entry-category")
+            # a child theme's own list of the post's categories
+            or self._find_in_scope('[class*="post-categories"] a[href*="/category/"]')
         )
 
     def category_urls(self) -> list[str]:
@@ -523,17 +543,64 @@ class ArticlePage:
 
     def _date_elements(self, kind: str) -> SelectorList[Selector]:
         if kind == "published":
-            return self._find(".tdb_single_date") or self._find_in_header(".td-post-date") or self._find_in_scope(
-                ".td-post-date"
+            return (
+                self._find(".tdb_single_date")
+                or self._find_in_header(".td-post-date")
+                or self._find_in_scope(".td-post-date")
+                or self._own_post_date()
             )
         return self._find(".tdb_single_modified_date")
 
+    def _own_post_date(self) -> SelectorList[Selector]:
+        """A child theme's own date block ("single-post-date"), never one of a module listing
+        other posts (the theme's td-post-date there, or anything inside a related or module block)."""
+        return SelectorList(
+            found
+            for found in self._find_in_scope('[class*="post-date"]')
+            if "td-post-date" not in _classes(found.root)
+            and not any(_OTHER_POSTS.search(a.get("class") or "") for a in found.root.iterancestors())
+        )
+
     def _theme_datetime(self, value: str | None) -> datetime | None:
+        """A date the theme wrote (microdata, time[datetime]): the offset rule of pages/dates.py."""
         moment = parse_iso(value, self.site.timezone)
+        if moment is None:
+            return None
+        stated = in_stated_offset(moment, self._stated_dates)
+        if stated is not moment:
+            return stated
         version = self.theme_major_version
-        if moment is not None and version is not None and version < 11:
+        if version is not None and version < 11:
             return reinterpret_mislabelled_utc(moment, self.site.timezone)
         return moment
+
+    def _microdata(self, prop: str) -> str | None:
+        """itemprop=<prop> of the post, on a <meta content> or a <time datetime>."""
+        for found in self._find_in_scope(f'[itemprop="{prop}"]'):
+            value = found.attrib.get("content") or found.attrib.get("datetime")
+            if value:
+                return value
+        return None
+
+    @cached_property
+    def _stated_dates(self) -> list[datetime]:
+        """Every machine-readable date of the post that states its own UTC offset."""
+        raw = [
+            *(self._meta(name) for name in ("article:published_time", "article:modified_time", "og:updated_time")),
+            *(str(self.jsonld.value(key) or "") for key in ("datePublished", "dateModified")),
+            *(self._microdata(prop) for prop in ("datePublished", "dateModified", "dateCreated")),
+            *self._find(".tdb_single_date, .tdb_single_modified_date").css("time::attr(datetime)").getall(),
+            *self._find_in_header(".td-post-date").css("time::attr(datetime)").getall(),
+        ]
+        moments = []
+        for value in raw:
+            try:
+                moment = datetime.fromisoformat(value.strip()) if value else None
+            except ValueError:
+                continue
+            if moment is not None and moment.tzinfo is not None:
+                moments.append(moment)
+        return moments
 
     def _date(self, kind: str) -> str | None:
         meta_name, ld_key, item_prop = {
@@ -547,7 +614,7 @@ class ArticlePage:
                 lambda: parse_iso(self._meta(meta_name), tz),
                 lambda: parse_iso(str(self.jsonld.value(ld_key) or ""), tz),
                 lambda: parse_iso(self._meta("og:updated_time"), tz) if kind == "modified" else None,
-                lambda: self._theme_datetime(self._find_in_scope(f'meta[itemprop="{item_prop}"]::attr(content)').get()),
+                lambda: self._theme_datetime(self._microdata(item_prop)),
                 lambda: self._theme_datetime(elements().css("time::attr(datetime)").get()),
                 lambda: parse_visible(_text(elements()), self.language(), tz, self.fetched_at) if elements() else None,
             )
@@ -630,7 +697,22 @@ class ArticlePage:
             found = self._find_in_scope(css) or self._find(css)
             if found:
                 return found[0]
-        return None
+        return self._paragraph_container()
+
+    def _paragraph_container(self) -> Selector | None:
+        """No container the theme names (a child theme with templates of its own): the element
+        whose own <p> children hold the most text, outside headers, footers, navigation, asides
+        and forms, if that is at least _MIN_FALLBACK_BODY characters."""
+        scores: dict[Any, int] = {}
+        for paragraph in self.selector.root.iter("p"):
+            parent = paragraph.getparent()
+            if parent is None or any(a.tag in _NOT_A_BODY for a in paragraph.iterancestors()):
+                continue
+            scores[parent] = scores.get(parent, 0) + len("".join(paragraph.itertext()).strip())
+        if not scores:
+            return None
+        best, score = max(scores.items(), key=lambda kv: kv[1])
+        return Selector(root=best, type="html") if score >= _MIN_FALLBACK_BODY else None
 
     def body_html(self) -> str:
         root = self.body_root()

@@ -1,8 +1,14 @@
 """Turning the date strings of a page into time-zone-aware instants.
 
 Two traps, both from real Newspaper pages (SITE-NOTES §3, §7):
-- theme versions before 11 write ``time[datetime]`` and microdata dates as the site's local
-  wall-clock time labelled ``+00:00``; ``reinterpret_mislabelled_utc`` moves them back;
+- the theme can write ``time[datetime]`` and microdata dates as the site's local wall-clock time
+  labelled ``+00:00`` (versions before 11 always; zimeye 9.1 does it for datePublished while its
+  dateModified carries the true +01:00). The rule, which holds on every real page of fixtures/:
+  a date the theme wrote with ``+00:00`` while the page's other machine-readable dates state
+  another offset is read as wall-clock time in that offset, the one of the stated date nearest in
+  time (``in_stated_offset``); when no date states one, versions before 11 are read in the site's
+  registry time zone (``reinterpret_mislabelled_utc``). Dates of SEO plugins (``article:*``,
+  JSON-LD) are never moved: Yoast writes true UTC;
 - visible French dates ("21 janvier 2022 à 20h", "1er février", "il y a 2 heures") need
   dateparser with the site's language and time zone; a bare "20h" needs ":00" first.
 """
@@ -10,6 +16,7 @@ Two traps, both from real Newspaper pages (SITE-NOTES §3, §7):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,6 +43,20 @@ def reinterpret_mislabelled_utc(moment: datetime, tz: str) -> datetime:
     if moment.utcoffset() != timedelta(0):
         return moment
     return moment.replace(tzinfo=ZoneInfo(tz))
+
+
+def in_stated_offset(moment: datetime, others: Iterable[datetime | None]) -> datetime:
+    """``moment`` (a theme-written date) read in the offset the page's other dates state, when it
+    says +00:00 and they say something else: the offset of the one nearest in wall-clock time, so
+    that a date across a daylight-saving change takes the offset of its own season."""
+    if moment.utcoffset() != timedelta(0):
+        return moment
+    stated = [other for other in others if other is not None and other.utcoffset() not in (None, timedelta(0))]
+    if not stated:
+        return moment
+    wall = moment.replace(tzinfo=None)
+    nearest = min(stated, key=lambda other: abs(other.replace(tzinfo=None) - wall))
+    return moment.replace(tzinfo=nearest.tzinfo)
 
 
 _BARE_HOUR = re.compile(r"\b(\d{1,2})\s*h\b(?!\s*\d)", re.IGNORECASE)
