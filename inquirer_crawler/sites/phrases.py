@@ -8,6 +8,8 @@ through ``SiteConfig.extra_cross_promo_phrases``.
 
 from __future__ import annotations
 
+import unicodedata
+
 CROSS_PROMO_PHRASES: dict[str, tuple[str, ...]] = {
     "fr": (
         "lire aussi",
@@ -52,6 +54,11 @@ CROSS_PROMO_PHRASES: dict[str, tuple[str, ...]] = {
         "siehe auch",
         "das könnte sie auch interessieren",
     ),
+    "pt": ("leia também", "leia mais", "veja também", "saiba mais", "notícias relacionadas"),
+    "it": ("leggi anche", "potrebbe interessarti", "articoli correlati"),
+    "ru": ("читайте также", "смотрите также", "по теме"),
+    "ar": ("اقرأ أيضا", "اقرأ أيضًا", "اقرأ ايضا", "مواضيع ذات صلة"),
+    "bn": ("আরও পড়ুনঃ", "আরও পড়ুন", "আরো পড়ুন"),
 }
 
 
@@ -59,4 +66,5 @@ def phrases_for(language: str, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Labels for a language, the site's extras first; French and English apply everywhere
     because aggregators mix wire copy from both."""
     ordered = [*extra, *CROSS_PROMO_PHRASES.get(language, ()), *CROSS_PROMO_PHRASES["fr"], *CROSS_PROMO_PHRASES["en"]]
-    return tuple(dict.fromkeys(p.casefold() for p in ordered))
+    # NFC as the page text is (clean_text): "ড়" is U+09A1 U+09BC there, whatever was typed here.
+    return tuple(dict.fromkeys(unicodedata.normalize("NFC", p).casefold() for p in ordered))
