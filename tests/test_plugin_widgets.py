@@ -136,8 +136,9 @@ SITE_LINKS = "".join(
 def test_a_block_of_links_to_the_sites_articles_goes_to_related(box: str) -> None:
     long_text = "".join(f"<p>{TEXT} Paragraphe {n}.</p>" for n in range(6))
     article = item(f"{long_text}{box}<p>Fin du texte.</p>")
-    removed = remove_junk(article)
-    assert removed.link_boxes == 1
+    crawler, _ = build_pipelines()
+    DropCrossPromoPipeline(crawler).process_item(article)
+    assert crawler.stats.get_value("body/removed/link_box") == 1
     assert [link["url"] for link in article.related] == [f"https://site.example/{s}/" for s in "abc"]
     assert clean_body(article).body.split("\n\n")[-1] == "Fin du texte."
     assert "Premier article" not in article.body

@@ -80,6 +80,8 @@ LINK_BOX_MAX_BODY_SHARE = 0.5  # and the block is less than this share of the bo
 # that is itself a list of links (a round-up) is the article, and stays
 # Blocks the rule looks at; paragraphs never (a sentence with a link is text).
 _LINK_BOX_TAGS = frozenset({"ul", "ol", "aside", "div", "section", "nav", "figure", "table", "dl", "blockquote"})
+# Text-level elements: the rule neither takes them nor looks inside them.
+_TEXT_LEVEL = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "span", "strong", "em", "b", "i", "li"})
 # Links that do not lead to an article page of the site.
 _NOT_AN_ARTICLE = re.compile(
     r"/(?:category|tag|author|page|feed|wp-content|wp-admin|wp-json|cdn-cgi)/|[?&](?:s|p|replytocom)="
@@ -152,9 +154,9 @@ class CrossPromo:
     def _remove_link_boxes(self, container: etree._Element, body_size: int) -> None:
         """Blocks made mostly of links to the site's own articles (see LINK_BOX_*), outermost first."""
         for child in list(container):
-            if not isinstance(child.tag, str) or child.tag not in _LINK_BOX_TAGS:
+            if not isinstance(child.tag, str) or child.tag in _TEXT_LEVEL or not len(child):
                 continue
-            if self._is_link_box(child, body_size):
+            if child.tag in _LINK_BOX_TAGS and self._is_link_box(child, body_size):
                 self._keep_links(child)
                 remove(child)
                 self.removed.blocks += 1
@@ -163,6 +165,8 @@ class CrossPromo:
                 self._remove_link_boxes(child, body_size)
 
     def _is_link_box(self, element: etree._Element, body_size: int) -> bool:
+        if sum(1 for _ in element.iter("a")) < LINK_BOX_MIN_LINKS:
+            return False  # most blocks, told without reading their text
         size = len(_squeeze(text_of(element)))
         if not size or size >= body_size * LINK_BOX_MAX_BODY_SHARE:
             return False
