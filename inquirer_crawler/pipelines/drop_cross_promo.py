@@ -84,7 +84,7 @@ _LINK_BOX_TAGS = frozenset({"ul", "ol", "aside", "div", "section", "nav", "figur
 _TEXT_LEVEL = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "span", "strong", "em", "b", "i", "li"})
 # Links that do not lead to an article page of the site.
 _NOT_AN_ARTICLE = re.compile(
-    r"/(?:category|tag|author|page|feed|wp-content|wp-admin|wp-json|cdn-cgi)/|[?&](?:s|p|replytocom)="
+    r"/(?:category|tag|author|page|feed|wp-content|wp-admin|wp-json|cdn-cgi)/|[?&](?:s|replytocom)="
     r"|\.(?:jpe?g|png|gif|webp|svg|pdf|mp[34]|zip)$",
     re.IGNORECASE,
 )
