@@ -128,7 +128,7 @@ SITE_LINKS = "".join(
     "box",
     [
         pytest.param(f"<ul>{SITE_LINKS}</ul>", id="unlabelled-list"),
-        pytest.param(f"<aside><h3>Leia também</h3><ul>{SITE_LINKS}</ul></aside>", id="aside-with-heading"),
+        pytest.param(f"<aside><h3>Dossier</h3><ul>{SITE_LINKS}</ul></aside>", id="aside-with-heading"),
         pytest.param(f'<div class="box"><p>À lire</p><ul>{SITE_LINKS}</ul></div>', id="div-with-a-label"),
         pytest.param(f"<ul>{SITE_LINKS.replace('https://site.example', '')}</ul>", id="relative-links"),
     ],
@@ -183,3 +183,32 @@ def test_a_body_that_is_itself_a_list_of_the_sites_articles_stays() -> None:
     article = item(f"<p>Notre sélection de la semaine.</p><ul>{SITE_LINKS}</ul>")
     assert remove_junk(article).link_boxes == 0
     assert "Premier article du site" in clean_body(article).body
+
+
+SOURCE_LINKS = "".join(
+    f'<li><a href="https://fonte.example.br/noticia/{n}/">Título da notícia número {n} da fonte</a></li>' for n in range(3)
+)
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        pytest.param(f"<aside><h4>Leia também</h4><ul>{SOURCE_LINKS}</ul></aside>", id="labelled-aside"),
+        pytest.param(f"<aside><ul>{SOURCE_LINKS}</ul></aside>", id="unlabelled-aside"),
+        pytest.param(f'<div class="syndicated"><p>Leia também</p><ul>{SOURCE_LINKS}</ul></div>', id="labelled-div"),
+    ],
+)
+def test_a_syndicated_read_also_box_linking_to_its_source_goes_to_related(box: str) -> None:
+    # An English page: the label is Portuguese, the links go to the syndication source's host.
+    long_text = "".join(f"<p>{TEXT} Paragraph {n}.</p>" for n in range(6))
+    article = item(f"{long_text}{box}<p>Fin du texte.</p>")
+    article.language = "en"
+    remove_junk(article)
+    assert [link["url"] for link in article.related] == [f"https://fonte.example.br/noticia/{n}/" for n in range(3)]
+    assert "Leia também" not in clean_body(article).body
+
+
+def test_a_list_of_sources_on_other_sites_outside_an_aside_stays() -> None:
+    article = item(f"<p>{TEXT}</p><p>Sources :</p><ul>{SOURCE_LINKS}</ul><p>Fin du texte.</p>")
+    assert remove_junk(article).link_boxes == 0
+    assert "Título da notícia número 2 da fonte" in clean_body(article).body

@@ -170,14 +170,22 @@ class CrossPromo:
         size = len(_squeeze(text_of(element)))
         if not size or size >= body_size * LINK_BOX_MAX_BODY_SHARE:
             return False
-        article_links = [text for href, text in links_of(element, self.base_url) if self._is_site_article(href)]
+        # An <aside> is tangential by its markup: a syndicated "read also" there links to its source's
+        # articles, on another host. Elsewhere only the site's own articles count (a list of sources
+        # links to other sites, and is text).
+        any_host = element.tag == "aside"
+        article_links = [
+            text for href, text in links_of(element, self.base_url) if self._is_article(href, any_host=any_host)
+        ]
         if len(article_links) < LINK_BOX_MIN_LINKS:
             return False
         return sum(len(_squeeze(text)) for text in article_links) >= size * LINK_BOX_MIN_SHARE
 
-    def _is_site_article(self, href: str) -> bool:
+    def _is_article(self, href: str, any_host: bool = False) -> bool:
         url = urlsplit(clean_url(href, base=self.base_url))
-        if bare_host(url.netloc) != self.host or url.path.strip("/") == "":
+        if url.scheme not in ("http", "https") or url.path.strip("/") == "":
+            return False
+        if not any_host and bare_host(url.netloc) != self.host:
             return False
         return not _NOT_AN_ARTICLE.search(url.path + ("?" + url.query if url.query else ""))
 
