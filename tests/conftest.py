@@ -9,6 +9,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,16 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in raw.decode("utf-8").split("\n") if line]
 
 
+@cache
+def _record_validator() -> Any:
+    """The schema checked once (what jsonschema.validate does on every call), then reused."""
+    cls = jsonschema.validators.validator_for(SCHEMA)
+    cls.check_schema(SCHEMA)
+    return cls(SCHEMA, format_checker=jsonschema.FormatChecker())
+
+
 def validate_record(record: dict[str, Any]) -> None:
-    jsonschema.validate(record, SCHEMA, format_checker=jsonschema.FormatChecker())
+    _record_validator().validate(record)
 
 
 def instant(value: str) -> datetime:

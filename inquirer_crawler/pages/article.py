@@ -1,30 +1,37 @@
 """Extraction: one tagDiv Newspaper article page -> ArticleItem, from an HTML string.
 
-Both template families are read from the same page object: the classic one
-(``td-post-header``, ``td-post-content``, ``td-post-next-prev``, ``author-box-wrap``) and the Cloud
-Library "tdb" blocks (``tdb_title``, ``tdb_single_date``, ``tdb_single_content`` …). Each field tries
-a chain of sources, most reliable first (SITE-NOTES §9), and every selector is scoped to the post:
-sidebars, menus and related modules repeat ``h3.entry-title``, ``time`` and category links.
-Nothing here cleans the body or normalises values; the pipelines do that.
+Three modules share the work: pages/facts.py reads the page-level facts (metas, links, JSON-LD, the
+theme's version), pages/query.py answers CSS lookups inside the post, and pages/selectors.py holds
+the selector chains as data. This module is the field code: each field tries its chain of sources,
+most reliable first (SITE-NOTES §9). Nothing here cleans the body or normalises values; the
+pipelines do that.
+
+Each field is extracted on its own (``to_item``): an exception in one leaves that field empty, is
+logged with the URL and the field's name, and is listed in ``failed_fields`` (the spider counts it
+``fields/failed/<field>``). Only a missing title, body or publication date drops the record, in
+the validate pipeline.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache, cached_property, lru_cache, partial
+from functools import cache, cached_property, partial
+from itertools import chain
 from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector, SelectorList
-from parsel.csstranslator import css2xpath
 
 from inquirer_crawler.discovery.urls import clean_url
 from inquirer_crawler.items import ArticleItem, Image, Link, PageHints
+from inquirer_crawler.pages import selectors
 from inquirer_crawler.pages.dates import (
     in_stated_offset,
     parse_iso,
@@ -34,107 +41,32 @@ from inquirer_crawler.pages.dates import (
     utc_now,
 )
 from inquirer_crawler.pages.dom import BodyTree, parse_page
+from inquirer_crawler.pages.facts import PageFacts
 from inquirer_crawler.pages.jsonld import JsonLd
+from inquirer_crawler.pages.query import PostQuery, classes
 from inquirer_crawler.pages.text import clean_text, parse_count
 from inquirer_crawler.sites import SiteConfig, bare_host, site_for_host
 
-# The post's own containers, most specific first. tdb pages usually have no <article>
-# (or one that carries the *template's* id), so their blocks are looked up page-wide.
-_BODY_ROOTS = (
-    ".tdb_single_content .tdb-block-inner",
-    ".td-post-content",  # inside article#post-N first: scoped lookups come before page-wide ones
-    '[itemprop="articleBody"]',
-    ".entry-content",
-)
+logger = logging.getLogger(__name__)
+
 _PREVIOUS_LABELS = ("article précédent", "previous article", "artículo anterior", "vorheriger artikel", "articolo precedente")
 _NEXT_LABELS = ("article suivant", "next article", "artículo siguiente", "nächster artikel", "articolo successivo")
 # A span longer than this is text, not one of those labels.
 _MAX_LABEL = 80
 # Theme placeholder served as og:image when a post has no image.
 _PLACEHOLDER_IMAGE = re.compile(r"td_meta_replacement|no-thumb|placeholder", re.IGNORECASE)
-_THEME_VERSION = re.compile(r"/themes/Newspaper[^/]*/style\.css\?ver=(\d+)")
 _MAX_TITLE = 300
-# A selector group the class index answers: '.class rest' or 'tag.class rest'.
-_INDEXED_HEAD = re.compile(r"(?P<tag>[a-z][a-z0-9]*)?\.(?P<cls>[\w-]+)")
-_INDEXED_PREFIXES = ("tdb", "td-post", "td-crumb", "entry-crumbs", "td-ss-main", "td-main-content", "author-box")
-_INDEXED_TOKEN = re.compile(r"(?<!\S)((?:" + "|".join(map(re.escape, _INDEXED_PREFIXES)) + r")\S*)")
-# Blocks the class index does not look into: none of the page code's lookups starts inside them
-# (share bars, related posts, comments: a third to a half of the post's region), and the body,
-# whose own children are indexed (the featured image) but nothing deeper.
-_NOTHING_TO_INDEX_INSIDE = frozenset(
-    {"td-post-sharing", "tdb_single_post_share", "td_block_related_posts", "tdb_single_related", "comments",
-     "tdb_single_comments"}
-)
-_BODIES = frozenset({"td-post-content", "tdb_single_content"})
-# Blocks that only the post's own region holds: without any of them, the region is the wrong one.
-_POST_BLOCKS = {"td-post-header", "td-post-content", "tdb_title", "tdb_single_content"}
-_POST_ID = re.compile(r"^(?:post|template-id)-\d+$")
 # Without a body container the theme names, the paragraphs' container is the body if it holds
 # at least this many characters of paragraph text (see ArticlePage._paragraph_container).
 _MIN_FALLBACK_BODY = 500
 _NOT_A_BODY = frozenset({"header", "footer", "nav", "aside", "form"})
 # Blocks that list other posts: their dates and categories are not the post's.
 _OTHER_POSTS = re.compile(r"related|td_module|td_block|module|widget|card", re.IGNORECASE)
-
-
-def _inside(element: Any, ancestor: Any) -> bool:
-    return element is ancestor or any(parent is ancestor for parent in element.iterancestors())
-
-
-def _classes(element: Any) -> list[str]:
-    return (element.get("class") or "").split()
-
-
-def _class_index(subtrees: list[Any]) -> dict[str, list[Any]]:
-    index: dict[str, list[Any]] = {}
-
-    def add(element: Any, classes: str) -> None:
-        # One regex in C per class attribute: almost every tagDiv element has a "td…" class.
-        for token in _INDEXED_TOKEN.findall(classes):
-            index.setdefault(token, []).append(element)
-
-    for subtree in subtrees:
-        walk = etree.iterwalk(subtree, events=("start",))
-        for _, element in walk:
-            classes = element.get("class") if isinstance(element.tag, str) else None
-            if not classes:
-                continue
-            add(element, classes)
-            tokens = set(classes.split())
-            if tokens & _NOTHING_TO_INDEX_INSIDE or ("td_block_wrap" in tokens and not _INDEXED_TOKEN.search(classes)):
-                walk.skip_subtree()  # a theme block no lookup names: a list of other posts, socials, a widget
-            elif tokens & _BODIES:
-                for child in element:  # the classic featured image is a child of the body, nothing deeper
-                    if isinstance(child.tag, str) and (child_classes := child.get("class")):
-                        add(child, child_classes)
-                walk.skip_subtree()
-    return index
-
-
-@lru_cache(maxsize=256)
-def _groups(css: str) -> list[tuple[str, str | None, str | None, str]]:
-    """(group, tag, class, rest) of each comma-separated group; class is None when the class index
-    cannot answer the group ('.tdb_title h1' -> ('.tdb_title h1', None, 'tdb_title', 'h1'))."""
-    groups = []
-    for group in (g.strip() for g in css.split(",")):
-        head, _, rest = group.partition(" ")
-        indexed = _INDEXED_HEAD.fullmatch(head)
-        if indexed and indexed["cls"].startswith(_INDEXED_PREFIXES):
-            groups.append((group, indexed["tag"], indexed["cls"], rest))
-        else:
-            groups.append((group, None, None, rest))
-    return groups
-
-
-@lru_cache(maxsize=256)
-def _compiled_css(css: str) -> etree.XPath:
-    # parsel's translator (::text, ::attr()); compiled once instead of on each parsel .css() call.
-    return etree.XPath(css2xpath(css), smart_strings=False)
-
-
-def _select(element: Any, css: str) -> list[Selector]:
-    """``Selector(root=element).css(css)``, from a compiled XPath."""
-    return [Selector(root=found, type="html") for found in _compiled_css(css)(element)]
+# What an empty field is, by the record's own defaults.
+_EMPTY: dict[str, Callable[[], Any]] = {
+    f.name: (f.default_factory if f.default_factory is not dataclasses.MISSING else partial(lambda v: v, f.default))
+    for f in dataclasses.fields(ArticleItem)
+}
 
 
 def _lazy_src(images: SelectorList[Selector]) -> str | None:
@@ -189,6 +121,8 @@ class ArticlePage:
     selector: Selector
     site: SiteConfig
     fetched_at: datetime = field(default_factory=utc_now)
+    # Fields whose extraction raised, in the order they were tried (to_item, category_urls).
+    failed_fields: list[str] = field(default_factory=list)
 
     @classmethod
     def from_html(cls, html: str | bytes, url: str, site: SiteConfig | None = None, fetched_at: datetime | None = None) -> ArticlePage:
@@ -199,147 +133,60 @@ class ArticlePage:
             fetched_at=fetched_at or utc_now(),
         )
 
-    # -- page-level facts ---------------------------------------------------------------
+    # -- the two helpers: page-level facts and the query engine ---------------------------------
 
     @cached_property
+    def facts(self) -> PageFacts:
+        return PageFacts(self.selector.root)
+
+    @cached_property
+    def query(self) -> PostQuery:
+        return PostQuery(self.selector, self.facts.articles)
+
+    @property
     def jsonld(self) -> JsonLd:
-        return JsonLd.from_root(self.selector.root)
+        return self.facts.jsonld
 
-    @cached_property
-    def _elements_by_tag(self) -> dict[str, list[Any]]:
-        """Every <article>, <link> and <meta> of the page, in one walk (the first walk of a fresh
-        tree is the costly one: ~0.1 ms on a large page)."""
-        found: dict[str, list[Any]] = {"article": [], "link": [], "meta": []}
-        for element in self.selector.root.iter("article", "link", "meta"):
-            found[element.tag].append(element)
-        return found
+    def _meta(self, name: str) -> str | None:
+        return self.facts.meta(name)
 
-    @cached_property
-    def _articles(self) -> list[Any]:
-        return self._elements_by_tag["article"]
-
-    @cached_property
-    def _post_region(self) -> list[Any]:
-        """The subtrees that hold the post's blocks: its ``article`` (``#post-N``, or tdb's
-        ``#template-id-N`` that wraps every tdb block) plus what precedes it inside the content
-        wrapper, where classic templates print the breadcrumb. About a quarter of the page: the
-        header, menus, sidebar and footer are left out. The whole page when there is no such article."""
-        post = next((a for a in self._articles if _POST_ID.match(a.get("id") or "")), None)
-        if post is None:
-            return [self.selector.root]
-        region, node = [post], post
-        while (parent := node.getparent()) is not None and parent.tag != "body":
-            region.extend(node.itersiblings(preceding=True))
-            if "td-main-content-wrap" in _classes(parent):
-                break
-            node = parent
-        return region
-
-    @cached_property
-    def _by_class(self) -> dict[str, list[Any]]:
-        """The theme's post blocks by class token, read in one walk of the post's region. Lookups
-        of '.class …' then search a few small subtrees instead of the page each time: a record asks
-        for some sixty selectors, and every page-wide class test in XPath costs ~0.5 µs an element."""
-        index = _class_index(self._post_region)
-        if not _POST_BLOCKS & index.keys() and self._post_region != [self.selector.root]:
-            index = _class_index([self.selector.root])  # the blocks sit outside that article: unusual markup
-        return index
-
-    def _find(self, css: str, within: Selector | None = None) -> SelectorList[Selector]:
-        """``css`` page-wide (or inside ``within``); groups that start with one of the theme's
-        block classes are answered from the class index, i.e. inside the post's region. Results
-        come group by group."""
-        found: list[Selector] = []
-        scope_root = within.root if within is not None and within is not self.selector else None
-        for group, tag, cls, rest in _groups(css):
-            if cls is None:
-                # `within or …` would call Selector.__bool__, which serialises the subtree.
-                found.extend((within if within is not None else self.selector).css(group))
-                continue
-            for element in self._by_class.get(cls, ()):
-                if tag and element.tag != tag:
-                    continue
-                if scope_root is not None and not _inside(element, scope_root):
-                    continue
-                found.extend(_select(element, rest) if rest else [Selector(root=element, type="html")])
-        return SelectorList(found)
-
-    def _find_in_scope(self, css: str) -> SelectorList[Selector]:
-        return self._find(css, self.scope)
-
-    def _find_in_header(self, css: str) -> SelectorList[Selector]:
-        return self._find(css, self.header)
-
-    @cached_property
+    @property
     def body_classes(self) -> list[str]:
-        body = self.selector.root.find("body")
-        return _classes(body) if body is not None else []
+        return self.facts.body_classes
 
     @cached_property
     def template(self) -> str:
         """'tdb' for Cloud Library templates, else 'classic'."""
         tdb = any(c.startswith("tdb_template") for c in self.body_classes) or bool(
-            self._find(".tdb_single_content, .tdb_title")
+            self.query.find(".tdb_single_content, .tdb_title")
         )
         return "tdb" if tdb else "classic"
 
-    @cached_property
-    def scope(self) -> Selector:
-        """The post's container for classic selectors (the whole page when there is none):
-        ``article#post-N``, else ``article.post`` / ``.type-post``, never the tdb template's
-        ``article#template-id-N``; else the main content column."""
-        articles = [a for a in self._articles if not (a.get("id") or "").startswith("template-id-")]
-        by_id = [a for a in articles if (a.get("id") or "").startswith("post-")]
-        by_class = [a for a in articles if {"post", "type-post"} & set(_classes(a))]
-        if by_id or by_class:
-            return Selector(root=(by_id or by_class)[0], type="html")
-        found = self._find(".td-ss-main-content") or self._find(".td-main-content")
-        return found[0] if found else self.selector
-
-    @cached_property
-    def header(self) -> Selector:
-        found = self._find_in_scope(".td-post-header") or self._find(".td-post-header")
-        return found[0] if found else self.scope
-
-    @cached_property
-    def _links(self) -> list[tuple[str, str, str]]:
-        """(rel, type, href) of every <link>, read once."""
-        return [
-            (link.get("rel") or "", link.get("type") or "", link.get("href"))
-            for link in self._elements_by_tag["link"]
-            if link.get("href") is not None
-        ]
-
-    def _link_hrefs(self, rel: str, kind: str | None = None) -> list[str]:
-        return [href for r, t, href in self._links if r == rel and (kind is None or t == kind)]
-
-    @cached_property
-    def theme_major_version(self) -> int | None:
-        match = _THEME_VERSION.search(" ".join(href for _, _, href in self._links))
-        return int(match.group(1)) if match else None
-
-    @cached_property
-    def _metas(self) -> dict[str, list[str]]:
-        """<meta property|name=… content=…>, every value of each name in page order, read once."""
-        metas: dict[str, list[str]] = {}
-        for meta in self._elements_by_tag["meta"]:
-            name, content = meta.get("property") or meta.get("name"), meta.get("content")
-            if name and content is not None:
-                metas.setdefault(name, []).append(content)
-        return metas
-
-    def _meta(self, name: str) -> str | None:
-        values = self._metas.get(name)
-        return values[0].strip() if values and values[0] else None
-
     def is_article(self) -> bool:
         return bool(
-            self._meta("og:type") == "article"
-            or self._meta("article:published_time")
-            or "single-post" in self.body_classes
-            or any(c.startswith("postid-") for c in self.body_classes)
-            or self.selector.css("h1.entry-title, h1.tdb-title-text")
+            self._guarded("is_article", lambda: (
+                self._meta("og:type") == "article"
+                or self._meta("article:published_time")
+                or "single-post" in self.body_classes
+                or any(c.startswith("postid-") for c in self.body_classes)
+                or self.selector.css(selectors.ARTICLE_HEADLINE)
+            ), False)
         )
+
+    def _steps(self, chain: selectors.Chain, read: Callable[[SelectorList[Selector]], Any]) -> Iterator[Callable[[], Any]]:
+        """One candidate per step of the chain, for ``_first``: ``read`` of what the step finds,
+        looked up only when the candidate is tried."""
+        for where, css in chain:
+            yield lambda where=where, css=css: read(self.query.find(css, self.query.within(where)))
+
+    def _guarded(self, name: str, extract: Callable[[], Any], empty: Any) -> Any:
+        """``extract()``, or ``empty`` when it raises: a field the page breaks costs that field only."""
+        try:
+            return extract()
+        except Exception as error:  # noqa: BLE001 (a page we do not control; the other fields still answer)
+            self.failed_fields.append(name)
+            logger.warning("field %s failed on %s: %s: %s", name, self.url, type(error).__name__, error)
+            return empty
 
     # -- identity -------------------------------------------------------------------------
 
@@ -351,7 +198,7 @@ class ArticlePage:
         return clean_url(
             _first(
                 (
-                    lambda: next(iter(self._link_hrefs("canonical")), None),
+                    lambda: next(iter(self.facts.link_hrefs("canonical")), None),
                     lambda: self._meta("og:url"),
                     lambda: self.url,
                 )
@@ -369,12 +216,12 @@ class ArticlePage:
         return _first(
             (
                 lambda: from_pattern(self.body_classes, r"^postid-(\d+)$"),
-                lambda: from_pattern(self._link_hrefs("shortlink"), r"[?&]p=(\d+)"),
+                lambda: from_pattern(self.facts.link_hrefs("shortlink"), r"[?&]p=(\d+)"),
                 lambda: from_pattern(
-                    self._link_hrefs("alternate", "application/json"),
+                    self.facts.link_hrefs("alternate", "application/json"),
                     r"/wp/v2/posts/(\d+)",
                 ),
-                lambda: from_pattern([a.get("id") or "" for a in self._articles], r"^post-(\d+)$"),
+                lambda: from_pattern([a.get("id") or "" for a in self.facts.articles], r"^post-(\d+)$"),
             )
         )
 
@@ -393,13 +240,13 @@ class ArticlePage:
 
     def title(self) -> str | None:
         return _first(
-            (
-                lambda: self._sane_title(_text(self._find(".tdb_title h1, h1.tdb-title-text"))),
-                lambda: self._sane_title(_text(self._find_in_header("h1.entry-title"))),
-                lambda: self._sane_title(_text(self._find_in_scope("h1.entry-title"))),
-                lambda: self._sane_title(str(self.jsonld.value("headline", {"Article", "NewsArticle", "BlogPosting"}) or "")),
-                lambda: self._sane_title(self._strip_site_name(self._meta("og:title") or "")),
-                lambda: self._sane_title(self._strip_site_name(self.selector.css("title::text").get() or "")),
+            chain(
+                self._steps(selectors.TITLE, lambda found: self._sane_title(_text(found))),
+                (
+                    lambda: self._sane_title(str(self.jsonld.value("headline", {"Article", "NewsArticle", "BlogPosting"}) or "")),
+                    lambda: self._sane_title(self._strip_site_name(self._meta("og:title") or "")),
+                    lambda: self._sane_title(self._strip_site_name(self.selector.css("title::text").get() or "")),
+                ),
             )
         )
 
@@ -420,28 +267,14 @@ class ArticlePage:
         return value
 
     def subtitle(self) -> str | None:
-        return _first(
-            (
-                lambda: _text(self._find(".tdb_single_subtitle .tdb-block-inner")),
-                lambda: _text(self._find_in_header(".td-post-sub-title")),
-            )
-        )
+        return _first(self._steps(selectors.SUBTITLE, _text))
 
     # -- people and places --------------------------------------------------------------------
 
     @cached_property
     def _author_link(self) -> Selector | None:
-        css_chain = (
-            (self.selector, ".tdb_single_author .tdb-author-name-wrap a, .tdb_single_author a.tdb-author-name"),
-            (self.header, ".td-post-author-name a"),
-            (self.scope, ".td-post-author-name a"),
-            (self.scope, ".author-box-wrap .td-author-name a, .author-box-wrap .fn a"),
-            (self.selector, ".tdb-author-box a.tdb-author-name, .tdb_single_author_box a.tdb-author-name"),
-            # Hidden byline: the theme still prints the author's vcard when the meta line is switched off.
-            (self.scope, ".td-author-name.vcard .fn a"),
-        )
-        for root, css in css_chain:
-            for link in self._find(css, root):
+        for links in self.query.each(selectors.AUTHOR_LINK):
+            for link in links:
                 if _is_name(_text(link)):
                     return link
         return None
@@ -462,7 +295,7 @@ class ArticlePage:
                 lambda: _name(self._meta("author")),
                 lambda: _name(str((self._jsonld_author() or {}).get("name") or "")),
                 lambda: _name(
-                    Selector(text=self._find_in_scope('[itemprop="author"] meta[itemprop="name"]::attr(content)').get() or "<p></p>")
+                    Selector(text=self.query.first(selectors.AUTHOR_MICRODATA).get() or "<p></p>")
                     .xpath("string()")
                     .get()
                 ),
@@ -477,9 +310,7 @@ class ArticlePage:
     @cached_property
     def _crumbs(self) -> list[tuple[str, str]]:
         """(text, href) of the breadcrumb's links, home and the post itself left out."""
-        links = self._find(".tdb_breadcrumbs a.tdb-entry-crumb") or self._find(
-            ".td-crumb-container a.entry-crumb, .entry-crumbs a.entry-crumb"
-        )
+        links = self.query.first(selectors.BREADCRUMB)
         crumbs = []
         for link in links:
             href = clean_url(link.attrib.get("href", ""), base=self.url)
@@ -511,17 +342,16 @@ class ArticlePage:
         return [clean_text(str(v)) for v in values if clean_text(str(v))]
 
     def _category_links(self) -> SelectorList[Selector]:
-        return (
-            self._find_in_header("ul.td-category li.entry-category a")
-            or self._find(".tdb_single_categories a.tdb-entry-category")
-            # a child theme's own list of the post's categories
-            or self._find_in_scope('[class*="post-categories"] a[href*="/category/"]')
-        )
+        return self.query.first(selectors.CATEGORIES)
 
     def category_urls(self) -> list[str]:
         """Links of the post's categories and breadcrumb (for the ``sections`` filter)."""
-        hrefs = [link.attrib.get("href", "") for link in self._category_links()]
-        return [clean_url(h, base=self.url) for h in hrefs if h] + [href for _, href in self._crumbs]
+
+        def hrefs() -> list[str]:
+            links = [link.attrib.get("href", "") for link in self._category_links()]
+            return [clean_url(h, base=self.url) for h in links if h] + [href for _, href in self._crumbs]
+
+        return list(self._guarded("category_urls", hrefs, []))
 
     def categories(self) -> list[str]:
         shown = [_text(link) for link in self._category_links() if _text(link)]
@@ -531,33 +361,26 @@ class ArticlePage:
         return [crumbs[-1][0]] if crumbs else []
 
     def tags(self) -> list[str]:
-        links = self._find_in_scope(".td-post-source-tags ul.td-tags li a") or self._find(
-            ".tdb_single_tags ul.tdb-tags li a"
-        )
+        links = self.query.first(selectors.TAGS)
         shown = [_text(link) for link in links]
         if not shown:
-            shown = [clean_text(v) for v in self._metas.get("article:tag", [])]
+            shown = [clean_text(v) for v in self.facts.metas.get("article:tag", [])]
         return list(dict.fromkeys(t for t in shown if t))
 
     # -- dates ----------------------------------------------------------------------------------
 
     def _date_elements(self, kind: str) -> SelectorList[Selector]:
         if kind == "published":
-            return (
-                self._find(".tdb_single_date")
-                or self._find_in_header(".td-post-date")
-                or self._find_in_scope(".td-post-date")
-                or self._own_post_date()
-            )
-        return self._find(".tdb_single_modified_date")
+            return self.query.first(selectors.PUBLISHED_BLOCK) or self._own_post_date()
+        return self.query.first(selectors.MODIFIED_BLOCK)
 
     def _own_post_date(self) -> SelectorList[Selector]:
         """A child theme's own date block ("single-post-date"), never one of a module listing
         other posts (the theme's td-post-date there, or anything inside a related or module block)."""
         return SelectorList(
             found
-            for found in self._find_in_scope('[class*="post-date"]')
-            if "td-post-date" not in _classes(found.root)
+            for found in self.query.first(selectors.OWN_POST_DATE)
+            if "td-post-date" not in classes(found.root)
             and not any(_OTHER_POSTS.search(a.get("class") or "") for a in found.root.iterancestors())
         )
 
@@ -569,14 +392,14 @@ class ArticlePage:
         stated = in_stated_offset(moment, self._stated_dates)
         if stated is not moment:
             return stated
-        version = self.theme_major_version
+        version = self.facts.theme_major_version
         if version is not None and version < 11:
             return reinterpret_mislabelled_utc(moment, self.site.timezone)
         return moment
 
     def _microdata(self, prop: str) -> str | None:
         """itemprop=<prop> of the post, on a <meta content> or a <time datetime>."""
-        for found in self._find_in_scope(f'[itemprop="{prop}"]'):
+        for found in self.query.first(selectors.MICRODATA[prop]):
             value = found.attrib.get("content") or found.attrib.get("datetime")
             if value:
                 return value
@@ -589,8 +412,8 @@ class ArticlePage:
             *(self._meta(name) for name in ("article:published_time", "article:modified_time", "og:updated_time")),
             *(str(self.jsonld.value(key) or "") for key in ("datePublished", "dateModified")),
             *(self._microdata(prop) for prop in ("datePublished", "dateModified", "dateCreated")),
-            *self._find(".tdb_single_date, .tdb_single_modified_date").css("time::attr(datetime)").getall(),
-            *self._find_in_header(".td-post-date").css("time::attr(datetime)").getall(),
+            *(value for found in self.query.each(selectors.STATED_DATE_BLOCKS)
+              for value in found.css("time::attr(datetime)").getall()),
         ]
         moments = []
         for value in raw:
@@ -631,32 +454,30 @@ class ArticlePage:
 
     def views(self) -> int | None:
         return _first(
-            (
-                lambda: parse_count(self._find_in_header('.td-post-views span[class*="td-nr-views-"]::text').get()),
-                lambda: parse_count(self._find('.tdb_single_post_views span[class*="td-nr-views-"]::text').get()),
-                lambda: parse_count(_text(self._find_in_header(".td-post-views"))),
-                lambda: parse_count(_text(self._find(".tdb_single_post_views .tdb-block-inner"))),
+            chain(
+                self._steps(selectors.VIEWS_NUMBER, lambda found: parse_count(found.get())),
+                self._steps(selectors.VIEWS_TEXT, lambda found: parse_count(_text(found))),
             )
         )
 
     def comments(self) -> int | None:
         def tdb_count() -> int | None:
-            spans = self._find(".tdb_single_comments_count .tdb-block-inner span")
+            spans = self.query.first(selectors.COMMENTS_SPANS)
             return parse_count(_text(spans[-1])) if spans else None
 
         return _first(
             (
-                lambda: parse_count(_text(self._find_in_header(".td-post-comments"))),
+                lambda: parse_count(_text(self.query.first(selectors.COMMENTS_TEXT))),
                 tdb_count,
-                lambda: parse_count(_text(self._find(".tdb_single_comments_count .tdb-block-inner"))),
+                lambda: parse_count(_text(self.query.first(selectors.COMMENTS_BLOCK))),
                 lambda: parse_count(str(self.jsonld.value("commentCount") or "")),
             )
         )
 
     # -- neighbours -------------------------------------------------------------------------------
 
-    def _neighbour(self, classic_css: str, tdb_css: str, labels: tuple[str, ...]) -> Link | None:
-        links = self._find_in_scope(classic_css) or self._find(tdb_css) or self._labelled_links.get(labels, [])
+    def _neighbour(self, chain: selectors.Chain, labels: tuple[str, ...]) -> Link | None:
+        links = self.query.first(chain) or self._labelled_links.get(labels, [])
         for link in links:
             title, href = _text(link), link.attrib.get("href")
             if title and href:
@@ -681,10 +502,10 @@ class ArticlePage:
         return found
 
     def previous(self) -> Link | None:
-        return self._neighbour(".td-post-next-prev .td-post-prev-post a", ".tdb_single_next_prev .tdb-post-prev a", _PREVIOUS_LABELS)
+        return self._neighbour(selectors.PREVIOUS, _PREVIOUS_LABELS)
 
     def next(self) -> Link | None:
-        return self._neighbour(".td-post-next-prev .td-post-next-post a", ".tdb_single_next_prev .tdb-post-next a", _NEXT_LABELS)
+        return self._neighbour(selectors.NEXT, _NEXT_LABELS)
 
     # -- content ----------------------------------------------------------------------------------
 
@@ -693,11 +514,8 @@ class ArticlePage:
 
     @cached_property
     def _body_root(self) -> Selector | None:
-        for css in _BODY_ROOTS:
-            found = self._find_in_scope(css) or self._find(css)
-            if found:
-                return found[0]
-        return self._paragraph_container()
+        found = self.query.first(selectors.BODY)
+        return found[0] if found else self._paragraph_container()
 
     def _paragraph_container(self) -> Selector | None:
         """No container the theme names (a child theme with templates of its own): the element
@@ -739,11 +557,11 @@ class ArticlePage:
         )
 
     def image(self) -> Image | None:
-        featured = self._find(".tdb_single_featured_image") or self._find_in_scope(".td-post-featured-image")
-        url = _first((lambda: self._meta("og:image"), self._jsonld_image, lambda: _lazy_src(featured.css("img"))))
+        featured = self.query.first(selectors.FEATURED_IMAGE)
+        url = _first((lambda: self._meta("og:image"), self._jsonld_image, lambda: _lazy_src(featured.css(selectors.FEATURED_IMG))))
         if not url or _PLACEHOLDER_IMAGE.search(url):
             return None
-        caption = _text(featured.css("figcaption, .wp-caption-text, .tdb-caption-text")) if featured else ""
+        caption = _text(featured.css(selectors.FEATURED_CAPTION)) if featured else ""
         return {"url": clean_url(url, base=self.url), "caption": caption or None}
 
     def _jsonld_image(self) -> str | None:
@@ -756,31 +574,30 @@ class ArticlePage:
 
     # -- the record ---------------------------------------------------------------------------------
 
+    # (record field, page method): each extracted on its own, in this order.
+    FIELDS: tuple[tuple[str, str], ...] = (
+        ("post_id", "post_id"), ("title", "title"), ("subtitle", "subtitle"), ("author", "author"),
+        ("author_url", "author_url"), ("published", "published"), ("modified", "modified"),
+        ("section", "section"), ("categories", "categories"), ("tags", "tags"), ("language", "language"),
+        ("summary", "summary"), ("body_html", "body_html"), ("image", "image"), ("views", "views"),
+        ("comments", "comments"), ("previous", "previous"), ("next", "next"),
+    )
+
     def to_item(self) -> ArticleItem:
-        canonical = self.canonical_url()
+        canonical = self._guarded("url", self.canonical_url, None) or clean_url(self.url, base=self.url)
+        values = {name: self._guarded(name, getattr(self, method), _EMPTY[name]()) for name, method in self.FIELDS}
         item = ArticleItem(
             url=canonical,
             site=bare_host(urlsplit(canonical).netloc),
-            post_id=self.post_id(),
-            title=self.title(),
-            subtitle=self.subtitle(),
-            author=self.author(),
-            author_url=self.author_url(),
-            published=self.published(),
-            modified=self.modified(),
-            section=self.section(),
-            categories=self.categories(),
-            tags=self.tags(),
-            language=self.language(),
-            summary=self.summary(),
-            body_html=self.body_html(),
-            image=self.image(),
-            views=self.views(),
-            comments=self.comments(),
-            previous=self.previous(),
-            next=self.next(),
+            **values,
             fetched_at=to_iso(self.fetched_at) or "",
-            page_hints=PageHints(base_url=self.url, ad_class_prefixes=self.ad_class_prefixes(), site=self.site.name),
+            page_hints=PageHints(
+                base_url=self.url,
+                ad_class_prefixes=self._guarded("ad_class_prefixes", self.ad_class_prefixes, []),
+                site=self.site.name,
+            ),
         )
-        BodyTree.store(item, self._body_tree(), item.body_html)
+        body_tree = self._guarded("body_html", self._body_tree, None) if item.body_html else etree.Element("div")
+        if body_tree is not None:
+            BodyTree.store(item, body_tree, item.body_html)
         return item

@@ -22,6 +22,14 @@ def _flatten(data: Any) -> list[dict[str, Any]]:
     return []
 
 
+def _position(item: dict[str, Any]) -> int:
+    """A list item's position; one that is no number ("un", 1.5, a list) sorts first, in page order."""
+    try:
+        return int(item.get("position") or 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
 @dataclass(frozen=True)
 class JsonLd:
     nodes: tuple[dict[str, Any], ...]
@@ -63,7 +71,7 @@ class JsonLd:
         items = crumbs.get("itemListElement", []) if crumbs else []
         if not isinstance(items, list):
             return []
-        ordered = sorted((i for i in items if isinstance(i, dict)), key=lambda i: int(i.get("position") or 0))
+        ordered = sorted((i for i in items if isinstance(i, dict)), key=_position)
         names = []
         for item in ordered:
             target = item.get("item")

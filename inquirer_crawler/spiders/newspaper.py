@@ -202,6 +202,8 @@ class NewspaperSpider(scrapy.Spider):
                 self._count("articles/dropped/not_article", response.url)
                 return
             item = page.to_item()
+            for name in page.failed_fields:  # each logged by the page code with the URL
+                self._stat(f"fields/failed/{name}")
         except Exception:  # a page we do not control must never stop the crawl
             logger.exception("parse_error: %s", response.url)
             self._settle(response.url, "failed", "parse_error")
