@@ -78,6 +78,12 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retry, plus Retry-After (capped by RETRY_AFTER_MAX seconds).
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "inquirer_crawler.middlewares.retry_after.RetryAfterMiddleware": 550,
+    # Above HttpCompressionMiddleware (590), so it sees the body as sent: a body shorter than its
+    # Content-Length or a compressed stream that did not end is flagged truncated (response/integrity.py).
+    "inquirer_crawler.response.integrity.TransportIntegrityMiddleware": 595,
+    # Below it, so it reads the decoded body: WHATWG decoding and the cp1252 repair, for every
+    # response (listings, articles, change sources alike; response/encoding.py).
+    "inquirer_crawler.response.encoding.EncodingMiddleware": 580,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "inquirer_crawler.middlewares.user_agent.ContactUserAgentMiddleware": 500,
 }
@@ -123,5 +129,8 @@ FEED_STORAGES = {"": "inquirer_crawler.feeds.atomic.AtomicFileFeedStorage", "fil
 INQUIRER_MAX_LISTING_PAGES = 1000
 # Article links read from one listing page, at most (a hostile page can hold 100,000).
 INQUIRER_MAX_OUTLINKS = 500
+# A URL that fails for a reason worth a retry (timeout, 5xx, a body cut short) stays pending for
+# the next run; after this many runs in a row it is failed for good (state/store.py fail_for_now).
+INQUIRER_MAX_FAILED_RUNS = 3
 # A per-run page budget: a runaway crawl ends cleanly (finish reason closespider_pagecount).
 CLOSESPIDER_PAGECOUNT = 20000

@@ -37,6 +37,7 @@ def item(body_html: str, **fields: object) -> ArticleItem:
         "title": "Titre",
         "published": "2022-01-21T20:00:00+01:00",
         "language": "fr",
+        "fetched_at": "2026-11-27T09:00:00+00:00",  # as the page code sets it; the schema requires it
         "body_html": f'<div class="td-post-content">{body_html}</div>',
         "page_hints": PageHints(base_url=BASE, site="theinquirer.fr"),
     }

@@ -24,8 +24,15 @@ from inquirer_crawler.pages.dom import (
     text_of,
     unparsable_page_dropped,
 )
-from inquirer_crawler.pages.text import clean_text, collapse_spaces, has_text, strip_invisible, word_count
+from inquirer_crawler.pages.text import (
+    clean_text,
+    collapse_spaces,
+    has_text,
+    strip_invisible,
+    word_count,
+)
 from inquirer_crawler.pipelines.base import CrawlerPipeline
+from inquirer_crawler.pipelines.normalize import decode_entities_once
 from inquirer_crawler.response.encoding import fix_mojibake
 
 ALLOWED_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "blockquote", "a", "strong", "em", "figure", "img", "figcaption"}
@@ -219,12 +226,25 @@ def clean_body(item: ArticleItem) -> ArticleItem:
     _rename_tags(root)
     _absolutise_links(root, base_url)
     blocks = _Flattener(base_url).run(root)
-    clean_root = parse_fragment(strip_invisible(fix_mojibake(sanitise(_serialise(blocks)))[0]))
+    _decode_entities_in(blocks)
+    # Mojibake first: sanitising rewrites the NBSP that ends "à" read as cp1252 ("Ã\xa0") as &nbsp;.
+    clean_root = parse_fragment(strip_invisible(sanitise(fix_mojibake(_serialise(blocks))[0])))
     item.body = "\n\n".join(block_texts(clean_root))  # first: it drops the empty blocks
     item.body_html = inner_html(clean_root).strip()
     item.word_count = word_count(item.body)
     item.images = _images(clean_root)
     return item
+
+
+def _decode_entities_in(blocks: list[etree._Element]) -> None:
+    """Character references left in the body's text (a double-escaped "&amp;#038;"), decoded once,
+    as the normalising step does for every other text field."""
+    for block in blocks:
+        for element in block.iter():
+            if element.text and "&" in element.text:
+                element.text = decode_entities_once(element.text)
+            if element.tail and "&" in element.tail and element is not block:
+                element.tail = decode_entities_once(element.tail)
 
 
 def _serialise(blocks: list[etree._Element]) -> str:

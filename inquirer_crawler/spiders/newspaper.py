@@ -31,8 +31,9 @@ from inquirer_crawler.pages.article import ArticlePage
 from inquirer_crawler.pages.dates import utc_now
 from inquirer_crawler.pages.dom import parse_response
 from inquirer_crawler.pages.listing import ListingPage
-from inquirer_crawler.response.encoding import repaired
 from inquirer_crawler.response.failures import failure_reason
+from inquirer_crawler.response.integrity import is_html
+from inquirer_crawler.response.integrity import unusable as response_unusable
 from inquirer_crawler.response.replay import saved_at
 from inquirer_crawler.sites import SiteConfig, bare_host, site_for_host
 from inquirer_crawler.spiders.arguments import CrawlOptions, SpiderArgumentError
@@ -43,7 +44,6 @@ from inquirer_crawler.state.store import FINAL_FAILURES, StateStore
 
 logger = logging.getLogger(__name__)
 
-HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 
 __all__ = ["NewspaperSpider", "SpiderArgumentError"]
 
@@ -124,11 +124,10 @@ class NewspaperSpider(scrapy.Spider):
     # -- listings -------------------------------------------------------------------------------
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        if not self._is_html(response):
+        if not is_html(response):
             self._count("pages/failed/non_html", response.url)
             return
         assert isinstance(response, TextResponse)
-        response = self._readable(response)
         page = ListingPage(response.url, parse_response(response))
         if canonical_host := page.canonical_host():
             # A mirror's pages link to the public host: those links are the same site.
@@ -187,13 +186,11 @@ class NewspaperSpider(scrapy.Spider):
     # -- articles ---------------------------------------------------------------------------------
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem | scrapy.Request]:
-        unusable = self._unusable(response)
-        if unusable:
+        if unusable := response_unusable(response):
             self._settle(response.url, "failed", unusable, persist=unusable == "non_html")
             self._count(f"pages/failed/{unusable}", response.url)
             return
         assert isinstance(response, TextResponse)
-        response = self._readable(response)
         site = self.site_for(response.url)
         try:
             page = ArticlePage(response.url, parse_response(response), site, fetched_at=self._fetched_at(response))
@@ -373,28 +370,6 @@ class NewspaperSpider(scrapy.Spider):
         if request is not None and request.callback == self.parse_article:
             self._settle(url, "failed", reason, persist=reason in FINAL_FAILURES)
         self._count(f"pages/failed/{reason}", url)
-
-    def _unusable(self, response: Response) -> str | None:
-        """Why an article response cannot become a record, or None."""
-        if not self._is_html(response):
-            return "non_html"
-        if not response.body.strip():
-            return "empty_body"
-        # A compressed body cut short decodes without an error: a whole page ends with </html>.
-        if b"</html" not in response.body[-16384:].lower():
-            return "truncated_body"
-        return None
-
-    def _readable(self, response: TextResponse) -> TextResponse:
-        fixed, changed = repaired(response)
-        if changed:
-            self._stat("encoding/fallback_cp1252")
-        return fixed
-
-    @staticmethod
-    def _is_html(response: Response) -> bool:
-        content_type = (response.headers.get(b"Content-Type") or b"").split(b";")[0].strip().lower()
-        return isinstance(response, TextResponse) and (content_type in HTML_TYPES or not content_type)
 
     def _stat(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None

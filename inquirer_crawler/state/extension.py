@@ -121,9 +121,17 @@ class RunState:
         if any(recovered.values()):
             logger.info("state: recovered from an interrupted run: %s", recovered)
         self.store.begin_run(self.info)
-        self.outcomes = UrlOutcomes(spider.state_key, self.store)
+        self.outcomes = UrlOutcomes(
+            spider.state_key, self.store, self.crawler.settings.getint("INQUIRER_MAX_FAILED_RUNS", 3), self._gave_up
+        )
         logger.info("state: %s, run mode %s (%d pending from earlier runs)", path, self.info.mode,
                     len(self.store.pending()))
+
+    def _gave_up(self, url: str, reason: str) -> None:
+        """A URL failed INQUIRER_MAX_FAILED_RUNS runs in a row: failed for good, said once."""
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("urls/gave_up")
+        logger.warning("gave up after %d failed runs (%s): %s", self.outcomes.max_failed_runs, reason, url)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self.facts.finish_reason = reason

@@ -22,9 +22,14 @@ SKIPPED_DROPS = {"duplicate": "duplicate_of", "unchanged": "unchanged"}
 
 
 class UrlOutcomes:
-    def __init__(self, keys: Callable[[str], str], store: StateStore | None) -> None:
+    def __init__(
+        self, keys: Callable[[str], str], store: StateStore | None, max_failed_runs: int = 3,
+        on_gave_up: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.key = keys  # URL -> the state's key (SpiderKeys.key)
         self.store = store
+        self.max_failed_runs = max_failed_runs  # INQUIRER_MAX_FAILED_RUNS
+        self.on_gave_up = on_gave_up  # (url, reason) of a URL given up after max_failed_runs runs
         self.ledger = RunLedger()
         self.lastmods: dict[str, str] = {}  # key -> the date a change source gave, for the export
 
@@ -43,10 +48,20 @@ class UrlOutcomes:
             self.ledger.settle(key, state, reason)
 
     def settle(self, url: str, state: str, reason: str, persist: bool = True) -> None:
-        """A requested URL's outcome; ``persist`` when later runs must respect it."""
-        self.ledger.settle(self.key(url), state, reason)
-        if persist and self.store is not None:
-            self.store.mark(self.key(url), url, "failed" if state == "failed" else "skipped", reason)
+        """A requested URL's outcome; ``persist`` when later runs must respect it. A failure that is
+        not persisted leaves the URL pending for the next run, ``max_failed_runs`` runs in a row at
+        most: then it is failed for good (nothing stays pending forever)."""
+        key = self.key(url)
+        first = self.ledger.states.get(key, ("requested", None))[0] == "requested"
+        self.ledger.settle(key, state, reason)
+        if self.store is None:
+            return
+        if persist:
+            self.store.mark(key, url, "failed" if state == "failed" else "skipped", reason)
+        elif state == "failed" and first:
+            given_up = self.store.fail_for_now(key, url, reason, self.max_failed_runs)
+            if given_up and self.on_gave_up is not None:
+                self.on_gave_up(url, reason)
 
     def dated(self, url: str, lastmod: str) -> None:
         """A change source's modification date for the article: kept with its record."""

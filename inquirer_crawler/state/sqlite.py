@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS urls (
     reason  TEXT,
     run_id  INTEGER,
     record  TEXT,                     -- staged: the article fields the state keeps once published
-    updated TEXT NOT NULL
+    updated TEXT NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0  -- runs in a row that failed it for a reason that may heal (v2)
 );
 CREATE TABLE IF NOT EXISTS run_urls (     -- each run's account of its article URLs (ledger.py)
     run_id  INTEGER NOT NULL,
@@ -75,8 +76,9 @@ CREATE TABLE IF NOT EXISTS facts (        -- the baseline's single values (newes
     run_id  INTEGER NOT NULL
 );
 """
-# PRAGMA user_version of the schema above. 0: the first format (no run mode, no baseline tables).
-SCHEMA_VERSION = 1
+# PRAGMA user_version of the schema above. 0: the first format (no run mode, no baseline tables);
+# 1: no failure count.
+SCHEMA_VERSION = 2
 
 
 
@@ -202,9 +204,20 @@ class SqliteStateStore:
         self.db.execute(
             "INSERT INTO urls (key, url, state, run_id, updated) VALUES (?, ?, 'pending', ?, ?)"
             " ON CONFLICT(key) DO UPDATE SET state = 'pending', reason = NULL, run_id = excluded.run_id,"
-            " updated = excluded.updated WHERE urls.state NOT IN ('staged')",
+            " updated = excluded.updated WHERE urls.state NOT IN ('staged')"
+            # Found again in the same run (a listing after the resumed request failed): its outcome stands.
+            " AND urls.run_id IS NOT excluded.run_id",
             (key, url, self.run_id, now_iso()),
         )
+
+    def fail_for_now(self, key: str, url: str, reason: str, limit: int) -> bool:
+        row = self.db.execute(
+            "UPDATE urls SET failures = failures + 1, reason = ?, updated = ?,"
+            " state = CASE WHEN failures + 1 >= ? THEN 'failed' ELSE 'pending' END"
+            " WHERE key = ? AND state = 'pending' RETURNING state",
+            (reason, now_iso(), limit, key),
+        ).fetchone()
+        return row is not None and row[0] == "failed"  # None: not requested through the state
 
     def pending(self) -> list[tuple[str, str]]:
         """(key, URL as last requested) of what earlier runs discovered and did not finish."""
@@ -232,7 +245,7 @@ class SqliteStateStore:
         self.db.execute(
             "INSERT INTO urls (key, url, state, run_id, record, updated) VALUES (?, ?, 'staged', ?, ?, ?)"
             " ON CONFLICT(key) DO UPDATE SET state = 'staged', reason = NULL, run_id = excluded.run_id,"
-            " record = excluded.record, updated = excluded.updated",
+            " record = excluded.record, updated = excluded.updated, failures = 0",
             (key, record.url, self.run_id, json.dumps(asdict(record)), now_iso()),
         )
 
@@ -313,6 +326,8 @@ def _migrate(db: sqlite3.Connection) -> None:
     if version < 1 and "mode" not in {row[1] for row in db.execute("PRAGMA table_info(runs)")}:
         # Runs of the first format have no mode: NULL, never a baseline (it had none).
         db.execute("ALTER TABLE runs ADD COLUMN mode TEXT")
+    if version < 2 and "failures" not in {row[1] for row in db.execute("PRAGMA table_info(urls)")}:
+        db.execute("ALTER TABLE urls ADD COLUMN failures INTEGER NOT NULL DEFAULT 0")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 

@@ -160,6 +160,12 @@ class StateStore(Protocol):
         ``skipped``). A failure that may heal (a timeout, a 5xx) is not marked: it stays pending."""
         ...
 
+    def fail_for_now(self, key: str, url: str, reason: str, limit: int) -> bool:
+        """A failure that may heal (a timeout, a 5xx, a body cut short): the URL stays ``pending``
+        until ``limit`` runs in a row have failed it, then it is ``failed`` with ``reason`` for good.
+        True when it was given up. A record staged for the URL starts the count again."""
+        ...
+
     def note_lastmod(self, key: str, lastmod: str) -> None:
         """A change source's date for a known article that did not change its content."""
         ...

@@ -1,0 +1,236 @@
+"""Bad input, round two (issue 12): each finding as a unit, with the inputs real sites send.
+
+1. declared non-Latin charsets; 2. mojibake holding "à" in a body; 3. a whole page without
+``</html>`` and a truncation told by the transport; 7. entities left in text fields and the
+run-time schema check. (4, field isolation: tests/test_field_isolation.py and
+tests/test_page_properties.py; 5 and 6, robots.txt and DNS: tests/test_hostile_runs.py.)
+A URL that keeps failing is given up after a bounded number of runs: the state store here, the
+crawl in tests/test_bad_input_runs.py.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import sqlite3
+import zlib
+from pathlib import Path
+
+import brotli
+import jsonschema
+import pytest
+from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from scrapy.utils.test import get_crawler
+
+from inquirer_crawler.items import EXPORT_FIELDS, ArticleDropped
+from inquirer_crawler.pipelines.validate import record_validator
+from inquirer_crawler.response.encoding import EncodingMiddleware, fix_mojibake
+from inquirer_crawler.response.integrity import TransportIntegrityMiddleware, stream_ended, unusable
+from inquirer_crawler.state.sqlite import SqliteStateStore as StateStore
+from inquirer_crawler.state.store import ExportedRecord, RunInfo
+from tests.conftest import SCHEMA, build_pipelines, run_pipelines
+from tests.test_pipelines import KEPT, body_after, item
+
+URL = "https://theinquirer.fr/un-article/"
+
+
+def page(title: str, meta: str = "") -> str:
+    return f"<!DOCTYPE html><html><head>{meta}<title>{title}</title></head><body><h1>{title}</h1></body></html>"
+
+
+def downloaded_with_stats(body: bytes, content_type: str = "text/html") -> tuple[TextResponse, dict[str, object]]:
+    """The response as the spider gets it (through the encoding middleware), and the stats."""
+    crawler = get_crawler()
+    crawler.stats.open_spider()
+    response = HtmlResponse(URL, body=body, headers={"Content-Type": content_type}, request=Request(URL))
+    out = EncodingMiddleware(crawler).process_response(response.request, response)
+    assert isinstance(out, TextResponse)
+    return out, crawler.stats.get_stats()
+
+
+def downloaded(body: bytes, content_type: str = "text/html") -> TextResponse:
+    return downloaded_with_stats(body, content_type)[0]
+
+
+# -- 1. charsets -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "charset"),
+    [("Привет мир", "windows-1251"), ("Zażółć gęślą jaźń", "iso-8859-2"), ("Καλημέρα κόσμε", "iso-8859-7"),
+     ("مرحبا بالعالم", "windows-1256"), ("Příliš žluťoučký kůň", "windows-1250"), ("日本語のページ", "shift_jis"),
+     ("Здраво свете", "koi8-r"), ("Été à Montréal", "iso-8859-15")],
+)
+def test_a_declared_charset_is_honoured_whatever_it_is(text: str, charset: str) -> None:
+    # Was: every charset but Latin-1/cp1252/8859-15 failed the UTF-8 check and was re-read as
+    # cp1252 ("Привет мир" -> "Ïðèâåò ìèð").
+    body = page(text).encode(charset)
+    assert text in downloaded(body, f"text/html; charset={charset}").text
+    in_meta = page(text, f'<meta charset="{charset}">').encode(charset)
+    assert text in downloaded(in_meta).text
+    http_equiv = page(text, f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">').encode(charset)
+    assert text in downloaded(http_equiv).text
+
+
+def test_the_http_charset_wins_over_the_meta_and_a_bom_over_both() -> None:
+    body = page("Привет мир", '<meta charset="iso-8859-2">').encode("windows-1251")
+    assert "Привет мир" in downloaded(body, "text/html; charset=windows-1251").text
+    with_bom = codecs.BOM_UTF8 + page("Été", '<meta charset="windows-1251">').encode("utf-8")
+    assert "Été" in downloaded(with_bom, "text/html; charset=iso-8859-2").text
+
+
+@pytest.mark.parametrize("content_type", ["text/html; charset=utf-8", "text/html"])
+def test_a_page_that_says_utf8_or_nothing_and_is_not_is_read_as_cp1252_and_counted(content_type: str) -> None:
+    response, stats = downloaded_with_stats(page("Œuvre citée à Noël").encode("cp1252"), content_type)
+    assert "Œuvre citée à Noël" in response.text and "\ufffd" not in response.text
+    assert stats["encoding/fallback_cp1252"] == 1
+
+
+def test_valid_utf8_is_left_as_it_is() -> None:
+    response, stats = downloaded_with_stats(page("Привет, été").encode("utf-8"))
+    assert "Привет, été" in response.text
+    assert "encoding/fallback_cp1252" not in stats
+
+
+# -- 2. mojibake in bodies ---------------------------------------------------------------------------
+
+
+def test_mojibake_holding_a_grave_is_repaired_in_body_and_body_html() -> None:
+    # Was: nh3 rewrote the NBSP that ends "à" read as cp1252 ("Ã\xa0") as &nbsp; before the repair.
+    broken = "Il est allé à Paris, où l’été dure.".encode().decode("cp1252")
+    record = body_after(f"<p>{broken}</p>")
+    assert record.body == "Il est allé à Paris, où l’été dure."
+    assert record.body_html == "<p>Il est allé à Paris, où l’été dure.</p>"
+
+
+def test_text_that_mixes_mojibake_with_characters_cp1252_lacks_is_repaired_by_ftfy() -> None:
+    # The whole-text round trip cannot encode "Ω" in cp1252: the broken stretch is repaired alone.
+    assert fix_mojibake("Ω: Ã©tÃ© Ã\xa0 MontrÃ©al") == ("Ω: été à Montréal", True)
+    assert fix_mojibake("Ω: été") == ("Ω: été", False)
+
+
+# -- 3. truncation by the transport -------------------------------------------------------------------
+
+WHOLE = page("Sans fin de document").replace("</body></html>", "").encode() + b"<p>" + b"texte " * 4000 + b"</p>"
+
+
+def through_integrity(response: Response, maxsize: int = 0) -> Response:
+    crawler = get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": maxsize})
+    crawler.stats.open_spider()
+    return TransportIntegrityMiddleware(crawler).process_response(response.request, response)  # type: ignore[arg-type]
+
+
+def test_a_whole_page_without_closing_html_is_a_page() -> None:
+    # Was: any article whose last 16 KiB lacked "</html" failed as truncated_body, every run.
+    response = through_integrity(HtmlResponse(URL, body=WHOLE, headers={"Content-Length": str(len(WHOLE))},
+                                              request=Request(URL)))
+    assert b"</html" not in WHOLE and unusable(response) is None
+
+
+@pytest.mark.parametrize(
+    ("coding", "compress"),
+    [(b"gzip", gzip.compress), (b"deflate", zlib.compress), (b"deflate", lambda b: zlib.compress(b, wbits=-15)),
+     (b"br", brotli.compress)],
+)
+def test_a_compressed_stream_that_did_not_end_is_truncated(coding: bytes, compress: object) -> None:
+    whole = compress(WHOLE)  # type: ignore[operator]
+    assert stream_ended(whole, coding, 0) is True
+    for cut in (len(whole) // 2, len(whole) - 2):
+        assert stream_ended(whole[:cut], coding, 0) is False
+        response = HtmlResponse(URL, body=whole[:cut], headers={"Content-Encoding": coding}, request=Request(URL))
+        assert unusable(through_integrity(response)) == "truncated_body"
+    response = HtmlResponse(URL, body=whole, headers={"Content-Encoding": coding}, request=Request(URL))
+    assert unusable(through_integrity(response)) is None
+
+
+def test_a_bomb_is_left_to_the_decompression_limit() -> None:
+    bomb = gzip.compress(b"\0" * (4 * 1024 * 1024))
+    assert stream_ended(bomb, b"gzip", 1024 * 1024) is None
+    response = HtmlResponse(URL, body=bomb, headers={"Content-Encoding": b"gzip"}, request=Request(URL))
+    assert "truncated" not in through_integrity(response, maxsize=1024 * 1024).flags
+
+
+def test_fewer_bytes_than_content_length_or_scrapys_dataloss_flag_is_truncated() -> None:
+    short = HtmlResponse(URL, body=WHOLE[:100], headers={"Content-Length": str(len(WHOLE))}, request=Request(URL))
+    assert unusable(through_integrity(short)) == "truncated_body"
+    flagged = HtmlResponse(URL, body=WHOLE, flags=["dataloss"], request=Request(URL))
+    assert unusable(flagged) == "truncated_body"
+
+
+# -- a URL that keeps failing --------------------------------------------------------------------------
+
+
+def test_a_url_that_keeps_failing_is_given_up_after_the_bounded_number_of_runs(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "s.sqlite")
+    for run in (1, 2, 3):
+        store.begin_run(RunInfo("newspaper", "complete"))
+        store.discover("site/a", "https://site/a/")
+        given_up = store.fail_for_now("site/a", "https://site/a/", "truncated_body", limit=3)
+        assert given_up == (run == 3)
+        assert store.pending() == ([("site/a", "https://site/a/")] if run < 3 else [])
+    assert store.ledger_state("site/a") == "failed"
+    # A success in between starts the count again.
+    store.discover("site/b", "https://site/b/")
+    store.fail_for_now("site/b", "https://site/b/", "timeout", limit=2)
+    store.stage("site/b", ExportedRecord(url="https://site/b/", post_id=None, published=None, modified=None,
+                                         content_hash="h", lastmod=None))
+    store.discover("site/b", "https://site/b/")
+    assert store.fail_for_now("site/b", "https://site/b/", "timeout", limit=2) is False
+
+
+def test_a_state_file_from_before_the_failure_count_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "v1.sqlite"
+    store = StateStore(path)
+    store.begin_run(RunInfo("newspaper", "complete"))
+    store.discover("site/a", "https://site/a/")
+    store.close()
+    db = sqlite3.connect(path)  # the format before this one: no failures column, user_version 1
+    db.execute("ALTER TABLE urls DROP COLUMN failures")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    store = StateStore(path)
+    store.begin_run(RunInfo("newspaper", "complete"))
+    assert store.pending() == [("site/a", "https://site/a/")]
+    assert store.fail_for_now("site/a", "https://site/a/", "timeout", limit=1) is True
+
+
+# -- 7. entities and the run-time schema check -----------------------------------------------------------
+
+
+def test_every_text_field_has_its_entities_decoded_once() -> None:
+    record = run_pipelines(item(
+        "<p>Tom &amp;#038; Jerry</p>", title="News &#038; Analysis", subtitle="A &amp;amp; B", section="Économie &#038; Bourse",
+        author="Jean &#038; Marie", summary="R&amp;D", tags=["A &#038; B"], categories=["Vie &#038; Santé"],
+        previous={"url": URL + "p/", "title": "Avant &#038; après"},
+    ))
+    assert (record.title, record.subtitle, record.section, record.author, record.summary) == (
+        "News & Analysis", "A &amp; B", "Économie & Bourse", "Jean & Marie", "R&D")
+    assert (record.tags, record.categories, record.previous["title"]) == (["A & B"], ["Vie & Santé"], "Avant & après")
+    assert record.body == "Tom & Jerry"
+
+
+def test_an_invalid_record_is_dropped_as_schema_invalid_and_counted() -> None:
+    crawler, pipelines = build_pipelines()
+    bad = item(KEPT, language="français", post_id=-3)  # the schema wants a language code and a positive id
+    with pytest.raises(ArticleDropped) as dropped:
+        run_pipelines(bad, pipelines)
+    assert dropped.value.reason == "schema_invalid"
+    assert crawler.stats.get_value("articles/dropped/schema_invalid") == 1
+
+
+def test_the_compiled_validator_agrees_with_jsonschema(replay_records: dict[str, dict[str, object]]) -> None:
+    # The oracle: every fixture record, and each one broken a few ways, judged alike by both.
+    oracle = jsonschema.validators.validator_for(SCHEMA)(SCHEMA, format_checker=jsonschema.FormatChecker())
+    breakages = [("title", 7), ("published", "hier"), ("word_count", -1), ("images", [{"url": 1}]), ("url", None),
+                 ("extra", "field"), ("categories", "Économie"), ("fetched_at", "2026-01-01T00:00:00+01:00")]
+    assert replay_records
+    for record in replay_records.values():
+        for broken in [dict(record), *({**record, key: value} for key, value in breakages)]:
+            accepted = True
+            try:
+                record_validator()(broken)
+            except Exception:  # noqa: BLE001 (fastjsonschema's error type is the verdict here)
+                accepted = False
+            assert accepted == oracle.is_valid(broken), broken
+    assert set(EXPORT_FIELDS) == set(SCHEMA["properties"])
