@@ -86,7 +86,8 @@ def _break_jsonld(data: st.DataObject, root: etree._Element) -> None:
 def mutate(data: st.DataObject, root: etree._Element) -> None:
     for _ in range(data.draw(st.integers(1, 6), label="mutations")):
         elements = _elements(root)
-        kind = data.draw(st.sampled_from(["delete", "duplicate", "comment", "pi", "jsonld", "swap", "odd-attribute"]))
+        kind = data.draw(st.sampled_from(["delete", "duplicate", "comment", "pi", "beside-post", "jsonld", "swap",
+                                          "odd-attribute"]))
         element = data.draw(st.sampled_from(elements)) if elements else root
         parent = element.getparent()
         if kind == "delete" and parent is not None:
@@ -96,6 +97,14 @@ def mutate(data: st.DataObject, root: etree._Element) -> None:
         elif kind in ("comment", "pi"):
             node = etree.Comment(" inserted ") if kind == "comment" else etree.ProcessingInstruction("php", "echo 1;")
             element.insert(data.draw(st.integers(0, len(element))), node)
+        elif kind == "beside-post":
+            # Where the page code walks siblings: beside an <article> or one of its ancestors.
+            articles = list(root.iter("article")) or [element]
+            places = [a for article in articles for a in [article, *article.iterancestors()] if a.getparent() is not None]
+            target = data.draw(st.sampled_from(places or [element]))
+            node = etree.Comment(" tdb ") if data.draw(st.booleans()) else etree.ProcessingInstruction("php", "x")
+            if target.getparent() is not None:
+                target.addprevious(node)
         elif kind == "jsonld":
             _break_jsonld(data, root)
         elif kind == "swap" and elements:
