@@ -62,11 +62,14 @@ _MIN_FALLBACK_BODY = 500
 _NOT_A_BODY = frozenset({"header", "footer", "nav", "aside", "form"})
 # Blocks that list other posts: their dates and categories are not the post's.
 _OTHER_POSTS = re.compile(r"related|td_module|td_block|module|widget|card", re.IGNORECASE)
-# What an empty field is, by the record's own defaults.
-_EMPTY: dict[str, Callable[[], Any]] = {
-    f.name: (f.default_factory if f.default_factory is not dataclasses.MISSING else partial(lambda v: v, f.default))
-    for f in dataclasses.fields(ArticleItem)
-}
+# The record's fields, for what an empty one is (its own default).
+_RECORD_FIELDS = {f.name: f for f in dataclasses.fields(ArticleItem)}
+
+
+def _empty(name: str) -> Any:
+    """The value of a field that could not be extracted: the record's own default ([] or None)."""
+    default = _RECORD_FIELDS[name]
+    return default.default_factory() if default.default_factory is not dataclasses.MISSING else default.default
 
 
 def _lazy_src(images: SelectorList[Selector]) -> str | None:
@@ -177,7 +180,10 @@ class ArticlePage:
         """One candidate per step of the chain, for ``_first``: ``read`` of what the step finds,
         looked up only when the candidate is tried."""
         for where, css in chain:
-            yield lambda where=where, css=css: read(self.query.find(css, self.query.within(where)))
+            yield partial(self._read_step, where, css, read)
+
+    def _read_step(self, where: selectors.Where, css: str, read: Callable[[SelectorList[Selector]], Any]) -> Any:
+        return read(self.query.find(css, self.query.within(where)))
 
     def _guarded(self, name: str, extract: Callable[[], Any], empty: Any) -> Any:
         """``extract()``, or ``empty`` when it raises: a field the page breaks costs that field only."""
@@ -585,7 +591,7 @@ class ArticlePage:
 
     def to_item(self) -> ArticleItem:
         canonical = self._guarded("url", self.canonical_url, None) or clean_url(self.url, base=self.url)
-        values = {name: self._guarded(name, getattr(self, method), _EMPTY[name]()) for name, method in self.FIELDS}
+        values = {name: self._guarded(name, getattr(self, method), _empty(name)) for name, method in self.FIELDS}
         item = ArticleItem(
             url=canonical,
             site=bare_host(urlsplit(canonical).netloc),
