@@ -44,7 +44,6 @@ from inquirer_crawler.state.store import FINAL_FAILURES, StateStore
 
 logger = logging.getLogger(__name__)
 
-
 __all__ = ["NewspaperSpider", "SpiderArgumentError"]
 
 
