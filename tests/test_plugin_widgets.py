@@ -195,7 +195,7 @@ SOURCE_LINKS = "".join(
     [
         pytest.param(f"<aside><h4>Leia também</h4><ul>{SOURCE_LINKS}</ul></aside>", id="labelled-aside"),
         pytest.param(f"<aside><ul>{SOURCE_LINKS}</ul></aside>", id="unlabelled-aside"),
-        pytest.param(f'<div class="syndicated"><p>Leia também</p><ul>{SOURCE_LINKS}</ul></div>', id="labelled-div"),
+        pytest.param(f'<div class="syndicated"><p>Read also</p><ul>{SOURCE_LINKS}</ul></div>', id="labelled-div"),
     ],
 )
 def test_a_syndicated_read_also_box_linking_to_its_source_goes_to_related(box: str) -> None:
@@ -205,7 +205,8 @@ def test_a_syndicated_read_also_box_linking_to_its_source_goes_to_related(box: s
     article.language = "en"
     remove_junk(article)
     assert [link["url"] for link in article.related] == [f"https://fonte.example.br/noticia/{n}/" for n in range(3)]
-    assert "Leia também" not in clean_body(article).body
+    body = clean_body(article).body
+    assert "Leia também" not in body and "Read also" not in body
 
 
 def test_a_list_of_sources_on_other_sites_outside_an_aside_stays() -> None:

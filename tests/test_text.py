@@ -9,7 +9,15 @@ import unicodedata
 
 import pytest
 
-from inquirer_crawler.pages.text import _WORD_START, clean_text, collapse_spaces, has_text, strip_invisible, word_count
+from inquirer_crawler.pages.text import (
+    _MAYBE_A_MARK,
+    _WORD_START,
+    clean_text,
+    collapse_spaces,
+    has_text,
+    strip_invisible,
+    word_count,
+)
 
 
 def test_every_kind_of_space_becomes_one_space() -> None:
@@ -69,6 +77,11 @@ def test_isalnum_is_the_regex_word_class_but_the_underscore() -> None:
     # word_count counts a token that isalnum() as one word without the regex.
     differ = [c for c in map(chr, range(sys.maxunicode + 1)) if bool(re.fullmatch(r"\w", c)) != (c.isalnum() or c == "_")]
     assert differ == []
+
+
+def test_every_combining_mark_is_where_word_count_looks_for_marks() -> None:
+    marks = [c for c in map(chr, range(sys.maxunicode + 1)) if unicodedata.category(c)[0] == "M"]
+    assert marks and all(_MAYBE_A_MARK.match(c) for c in marks)
 
 
 @pytest.mark.parametrize("seed", range(5))

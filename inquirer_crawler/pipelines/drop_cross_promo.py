@@ -137,7 +137,7 @@ class CrossPromo:
             if owner is not None and removed:
                 self.removed.by_plugin[owner.plugin] += removed
         self._remove_labelled_blocks(root)
-        self._remove_link_boxes(root, len(_squeeze(text_of(root))))
+        self._remove_link_boxes(root, _visible_size(text_of(root)))
 
     def _remove(self, root: etree._Element, elements: list[etree._Element], keep_links: bool) -> int:
         count = 0
@@ -167,7 +167,7 @@ class CrossPromo:
     def _is_link_box(self, element: etree._Element, body_size: int) -> bool:
         if sum(1 for _ in element.iter("a")) < LINK_BOX_MIN_LINKS:
             return False  # most blocks, told without reading their text
-        size = len(_squeeze(text_of(element)))
+        size = _visible_size(text_of(element))
         if not size or size >= body_size * LINK_BOX_MAX_BODY_SHARE:
             return False
         # An <aside> is tangential by its markup: a syndicated "read also" there links to its source's
@@ -179,7 +179,7 @@ class CrossPromo:
         ]
         if len(article_links) < LINK_BOX_MIN_LINKS:
             return False
-        return sum(len(_squeeze(text)) for text in article_links) >= size * LINK_BOX_MIN_SHARE
+        return sum(map(_visible_size, article_links)) >= size * LINK_BOX_MIN_SHARE
 
     def _is_article(self, href: str, any_host: bool = False) -> bool:
         url = urlsplit(clean_url(href, base=self.base_url))
@@ -309,6 +309,11 @@ def _head(text: str) -> str:
 
 def _fold(text: str) -> str:
     return _LEADING_MARKS.sub("", clean_text(text)).casefold()
+
+
+def _visible_size(text: str) -> int:
+    """Characters of a text but its spaces (``str.split`` in C: several times faster than a regex)."""
+    return sum(map(len, text.split()))
 
 
 def _squeeze(text: str) -> str:

@@ -63,13 +63,9 @@ CROSS_PROMO_PHRASES: dict[str, tuple[str, ...]] = {
 
 
 def phrases_for(language: str, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """Labels for a page: the site's extras first, then its language's, then French and English,
-    then every other language's: aggregators mix wire copy, and a syndicated block keeps the
-    label of its source ("Leia também" on an English page). A label only counts when links or a
-    separator follow it (pipelines/drop_cross_promo.py), so a sentence is never taken for one."""
-    others = [phrase for lang, phrases in CROSS_PROMO_PHRASES.items() if lang not in (language, "fr", "en") for phrase in phrases]
-    ordered = [
-        *extra, *CROSS_PROMO_PHRASES.get(language, ()), *CROSS_PROMO_PHRASES["fr"], *CROSS_PROMO_PHRASES["en"], *others
-    ]
+    """Labels for a language, the site's extras first; French and English apply everywhere
+    because aggregators mix wire copy from both. (A syndicated box in another language is found
+    by its structure: pipelines/drop_cross_promo.py, link boxes.)"""
+    ordered = [*extra, *CROSS_PROMO_PHRASES.get(language, ()), *CROSS_PROMO_PHRASES["fr"], *CROSS_PROMO_PHRASES["en"]]
     # NFC as the page text is (clean_text): "ড়" is U+09A1 U+09BC there, whatever was typed here.
     return tuple(dict.fromkeys(unicodedata.normalize("NFC", p).casefold() for p in ordered))
