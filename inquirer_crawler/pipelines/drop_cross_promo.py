@@ -165,11 +165,14 @@ class CrossPromo:
                 self._remove_link_boxes(child, body_size)
 
     def _is_link_box(self, element: etree._Element, body_size: int) -> bool:
-        if sum(1 for _ in element.iter("a")) < LINK_BOX_MIN_LINKS:
+        anchors = list(element.iter("a"))
+        if len(anchors) < LINK_BOX_MIN_LINKS:
             return False  # most blocks, told without reading their text
         size = _visible_size(text_of(element))
         if not size or size >= body_size * LINK_BOX_MAX_BODY_SHARE:
             return False
+        if sum(_visible_size(text_of(anchor)) for anchor in anchors) < size * LINK_BOX_MIN_SHARE:
+            return False  # not mostly link text, whatever the links: told before any URL is read
         # An <aside> is tangential by its markup: a syndicated "read also" there links to its source's
         # articles, on another host. Elsewhere only the site's own articles count (a list of sources
         # links to other sites, and is text).
