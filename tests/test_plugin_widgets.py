@@ -213,3 +213,13 @@ def test_a_list_of_sources_on_other_sites_outside_an_aside_stays() -> None:
     article = item(f"<p>{TEXT}</p><p>Sources :</p><ul>{SOURCE_LINKS}</ul><p>Fin du texte.</p>")
     assert remove_junk(article).link_boxes == 0
     assert "Título da notícia número 2 da fonte" in clean_body(article).body
+
+
+def test_comments_and_processing_instructions_in_the_body_break_nothing() -> None:
+    long_text = "".join(f"<p>{TEXT} <!-- c{n} --> Paragraphe {n}.</p>" for n in range(6))
+    box = f"<ul><!-- liste -->{SITE_LINKS}<?php echo 1; ?></ul>"
+    widget = '<div class="kk-star-ratings"><!-- x -->4.5/5</div>'
+    article = item(f"<!-- début -->{long_text}{widget}{box}<!-- fin --><p>Fin du texte.</p>")
+    removed = remove_junk(article)
+    assert removed.link_boxes == 1 and removed.by_plugin == {"kk-star-ratings": 1}
+    assert clean_body(article).body.split("\n\n")[-1] == "Fin du texte."
