@@ -137,7 +137,7 @@ class CrossPromo:
             if owner is not None and removed:
                 self.removed.by_plugin[owner.plugin] += removed
         self._remove_labelled_blocks(root)
-        self._remove_link_boxes(root, _visible_size(text_of(root)))
+        self._remove_link_boxes(root, _visible_size(text_of(root)), _anchors_inside(root))
 
     def _remove(self, root: etree._Element, elements: list[etree._Element], keep_links: bool) -> int:
         count = 0
@@ -151,10 +151,13 @@ class CrossPromo:
         self.removed.blocks += count
         return count
 
-    def _remove_link_boxes(self, container: etree._Element, body_size: int) -> None:
-        """Blocks made mostly of links to the site's own articles (see LINK_BOX_*), outermost first."""
+    def _remove_link_boxes(self, container: etree._Element, body_size: int, anchors: dict[etree._Element, int]) -> None:
+        """Blocks made mostly of links to the site's own articles (see LINK_BOX_*), outermost first.
+        A block with fewer links than LINK_BOX_MIN_LINKS, and all inside it, is passed over unread."""
         for child in list(container):
-            if not isinstance(child.tag, str) or child.tag in _TEXT_LEVEL or not len(child):
+            if not isinstance(child.tag, str) or child.tag in _TEXT_LEVEL:
+                continue
+            if anchors.get(child, 0) < LINK_BOX_MIN_LINKS:
                 continue
             if child.tag in _LINK_BOX_TAGS and self._is_link_box(child, body_size):
                 self._keep_links(child)
@@ -162,12 +165,12 @@ class CrossPromo:
                 self.removed.blocks += 1
                 self.removed.link_boxes += 1
             else:
-                self._remove_link_boxes(child, body_size)
+                self._remove_link_boxes(child, body_size, anchors)
 
     def _is_link_box(self, element: etree._Element, body_size: int) -> bool:
         anchors = list(element.iter("a"))
         if len(anchors) < LINK_BOX_MIN_LINKS:
-            return False  # most blocks, told without reading their text
+            return False
         size = _visible_size(text_of(element))
         if not size or size >= body_size * LINK_BOX_MAX_BODY_SHARE:
             return False
@@ -312,6 +315,18 @@ def _head(text: str) -> str:
 
 def _fold(text: str) -> str:
     return _LEADING_MARKS.sub("", clean_text(text)).casefold()
+
+
+def _anchors_inside(root: etree._Element) -> dict[etree._Element, int]:
+    """How many links each element under ``root`` holds, in one pass over the links. The dict keeps
+    lxml's proxies alive, so each element stays the same Python object while it is used."""
+    counts: dict[etree._Element, int] = {}
+    for anchor in root.iter("a"):
+        for ancestor in anchor.iterancestors():
+            if ancestor is root:
+                break
+            counts[ancestor] = counts.get(ancestor, 0) + 1
+    return counts
 
 
 def _visible_size(text: str) -> int:
