@@ -97,7 +97,9 @@ TWISTED_DNS_RESOLVER = "inquirer_crawler.middlewares.address_guard.PublicOnlyRes
 # --- feed export ----------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = EXPORT_FIELDS  # key order of every line, for -O/-o too
-FEED_STORE_EMPTY = False  # a run with nothing new writes no file
+# A feed named with -O/-o FILE is always written, empty when nothing is new (Scrapy's default);
+# only the crawl command's own per-run file (INQUIRER_OUTPUT) is skipped when empty.
+FEED_STORE_EMPTY = True
 # Without -o/-O, each run writes its own file (the crawl command adds it: Scrapy 2.19 would
 # merge a FEEDS default here with -O's feed and write both).
 INQUIRER_OUTPUT = "output/%(name)s/%(time)s.jsonl"
@@ -120,7 +122,7 @@ EXTENSIONS = {
 # Cron state (state/), one per site and origin ({site}: state/scope.py). -s INQUIRER_STATE_PATH
 # wins over the environment variable of that name, which wins over this (environment.py).
 INQUIRER_STATE_PATH = ".state/{site}.sqlite"
-# Off for `scrapy parse`, `shell` and `check` (commands/): debugging leaves no trace.
+# Set off by `scrapy parse`, `shell` and `check` (commands/): debugging leaves no trace.
 INQUIRER_STATE_ENABLED = True
 # Local files are written as <name>.part, fsync'd and renamed when complete (feeds/atomic.py).
 FEED_STORAGES = {"": "inquirer_crawler.feeds.atomic.AtomicFileFeedStorage", "file": "inquirer_crawler.feeds.atomic.AtomicFileFeedStorage"}

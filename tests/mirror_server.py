@@ -37,6 +37,7 @@ class MirrorServer:
         on_request: Callable[[int], None] | None = None,
         raw_routes: dict[str, RawRoute] | None = None,
         tls: tuple[Path, Path] | None = None,
+        address: str = "127.0.0.1",  # another 127.0.0.x: a second site beside the first
     ) -> None:
         self.raw_routes = raw_routes or {}
         self.headers_seen: list[dict[str, str]] = []  # request headers, to prove what was never sent
@@ -48,7 +49,8 @@ class MirrorServer:
         self.on_request = on_request  # called with the number of requests so far
         self.requests: list[str] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        assert address.startswith("127.0.0."), "the tests never listen beyond loopback"
+        self._server = ThreadingHTTPServer((address, 0), self._handler_class())
         self.scheme = "http"
         if tls is not None:  # (certificate, key): HTTPS with that certificate
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -63,7 +65,7 @@ class MirrorServer:
 
     @property
     def url(self) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.port}/"
+        return f"{self.scheme}://{self._server.server_address[0]}:{self.port}/"
 
     def counts(self) -> Counter[str]:
         with self._lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.conftest import FIXTURES
@@ -29,6 +30,20 @@ def _sitemap(root: Path) -> Path:
     return root / HOST / "wp-sitemap-posts-post-1.xml"
 
 
+def published_at(number: int) -> str:
+    """When new article n°``number`` was published: one an hour from 2022-01-27 09:00 UTC."""
+    return (datetime(2022, 1, 27, 8, tzinfo=UTC) + timedelta(hours=number)).isoformat()
+
+
+def date_sitemap_index(root: Path, lastmod: str) -> None:
+    """The index dates its post sitemap (as Yoast and RankMath do; WordPress core does not)."""
+    index = root / HOST / "wp-sitemap.xml"
+    child = f"<loc>https://{HOST}/wp-sitemap-posts-post-1.xml</loc>"
+    text = re.sub(rf"{re.escape(child)}(<lastmod>[^<]*</lastmod>)?", f"{child}<lastmod>{lastmod}</lastmod>",
+                  index.read_text("utf-8"))
+    index.write_text(text, "utf-8")
+
+
 def add_article(root: Path, number: int) -> str:
     """Publish article n°``number`` (post id 5000+n), listed in the sitemap and on the Économie listing.
     Returns its path."""
@@ -37,12 +52,13 @@ def add_article(root: Path, number: int) -> str:
     html = _page(root, NEWEST).read_text("utf-8")
     html = html.replace(f"https://{HOST}/{NEWEST}/", f"https://{HOST}/{slug}/")
     html = html.replace(NEWEST_TITLE, title).replace("4112", str(5000 + number))
-    html = html.replace("2022-01-26T20:30:00+00:00", f"2022-01-27T{8 + number:02d}:00:00+00:00")
+    published = published_at(number)
+    html = html.replace("2022-01-26T20:30:00+00:00", published)
     _page(root, slug).parent.mkdir(parents=True)
     _page(root, slug).write_text(html, "utf-8")
     if _sitemap(root).exists():
         sitemap = _sitemap(root).read_text("utf-8")
-        entry = f"<url><loc>https://{HOST}/{slug}/</loc><lastmod>2022-01-27T{8 + number:02d}:00:00+00:00</lastmod></url>\n"
+        entry = f"<url><loc>https://{HOST}/{slug}/</loc><lastmod>{published}</lastmod></url>\n"
         _sitemap(root).write_text(sitemap.replace("</urlset>", entry + "</urlset>"), "utf-8")
     listing = root / HOST / "category" / "economie" / "index.html"
     text = listing.read_text("utf-8")

@@ -71,7 +71,7 @@ def test_robots_txt_answering_503_stops_the_host_for_this_run(tmp_path: Path) ->
     assert len(errors) == 1
     assert re.fullmatch(r"error: run failed: robots.txt of 127\.0\.0\.1:\d+ answered 503: the site is not crawled this run",
                         errors[0])
-    assert not out.exists()  # no record, so no file (FEED_STORE_EMPTY is off)
+    assert out.read_bytes() == b""  # no record: -O FILE is written empty (FEED_STORE_EMPTY, Scrapy's default)
 
 
 def test_crawl_delay_spaces_the_requests(tmp_path: Path) -> None:  # row 27

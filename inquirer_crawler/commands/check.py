@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import argparse
 
 from scrapy.commands.check import Command as ScrapyCheckCommand
 
-from inquirer_crawler.commands.parse import NO_STATE
+from inquirer_crawler.commands.parse import keep_no_state
 
 
 class Command(ScrapyCheckCommand):
-    default_settings: ClassVar[dict[str, Any]] = {**ScrapyCheckCommand.default_settings, **NO_STATE}
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        keep_no_state(self)

@@ -5,16 +5,22 @@ not feed the next cron run's baseline or layout-drift history), and
 from __future__ import annotations
 
 import argparse
-from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from scrapy.commands import ScrapyCommand
 from scrapy.commands.parse import Command as ScrapyParseCommand
 
-NO_STATE = {"INQUIRER_STATE_ENABLED": False}
+
+def keep_no_state(command: ScrapyCommand) -> None:
+    """Above the settings file and ``-s``: a debugging command never opens the state."""
+    assert command.settings is not None
+    command.settings.set("INQUIRER_STATE_ENABLED", False, priority="cmdline")
 
 
 class Command(ScrapyParseCommand):
-    default_settings: ClassVar[dict[str, Any]] = {**ScrapyParseCommand.default_settings, **NO_STATE}
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        keep_no_state(self)
 
     def start_parsing(self, url: str, opts: argparse.Namespace) -> None:
         if getattr(self.spidercls, "bound_site", True) is None and not ({"start", "urls"} & set(opts.spargs)):

@@ -2,7 +2,8 @@
 
 Within a run: the same article (canonical URL or post id) reached twice is exported once.
 Across cron runs: an article the state has already exported with the same content is dropped as
-``unchanged``; with different content it is exported again (and counted as changed).
+``unchanged``; with different content it is exported again (and counted as changed). A run that
+exports every page it fetches (``-a full=1``, ``-a urls=``) skips that comparison.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class DedupePipeline(CrawlerPipeline):
         return item
 
     def _compare_with_earlier_runs(self, item: ArticleItem) -> None:
-        if self.run.store is None or self.run.full:
+        if self.run.store is None or self.run.exports_all:
             return
         known = self.run.store.known(self.run.outcomes.key(item.url))
         if known is None:

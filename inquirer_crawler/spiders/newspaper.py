@@ -227,6 +227,11 @@ class NewspaperSpider(scrapy.Spider):
             if not self._skip_known(url):
                 yield self._article_request(url)
 
+    def parse(self, response: Response, **_: Any) -> Iterator[ArticleItem | scrapy.Request]:
+        """Scrapy's default callback, which ``scrapy parse URL`` uses: the URL a user hands over is
+        an article page."""
+        return self.parse_article(response)
+
     def _export(self, item: ArticleItem) -> Iterator[ArticleItem]:
         limit = self.options.max_articles
         if limit is not None and self.exported + self.in_pipeline >= limit:

@@ -92,9 +92,10 @@ class RunState:
         return cls(crawler)
 
     @property
-    def full(self) -> bool:
-        """``-a full=1``: the state is recorded but not used to skip anything."""
-        return self.options is not None and self.options.full
+    def exports_all(self) -> bool:
+        """``-a full=1`` or ``-a urls=``: every page fetched is exported, known or not (the state
+        still records it)."""
+        return self.options is not None and (self.options.full or bool(self.options.urls))
 
     @property
     def baseline(self) -> Baseline:
