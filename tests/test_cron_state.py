@@ -20,7 +20,7 @@ import pytest
 from inquirer_crawler.pages.changes import w3c_period
 from inquirer_crawler.state.lock import RunLock
 from inquirer_crawler.state.scope import StateScope
-from inquirer_crawler.state.sqlite import SqliteStateStore, adopt_first_format
+from inquirer_crawler.state.sqlite import SCHEMA_VERSION, SqliteStateStore, adopt_first_format
 from tests.conftest import FAST, REPO_ROOT, read_jsonl, run_crawl
 from tests.mirror_server import MirrorServer
 from tests.site_edits import HOST, add_article, copy_mirror, correct_article, date_sitemap_index
@@ -341,7 +341,7 @@ def test_a_state_file_of_the_first_format_migrates_and_keeps_what_it_knew(tmp_pa
     assert articles(requests) == []  # the 12 articles it exported are still known
     db = sqlite3.connect(state)
     assert [m for (m,) in db.execute("SELECT mode FROM runs ORDER BY id")] == [None, None, "complete"]
-    assert db.execute("PRAGMA user_version").fetchone() == (1,)
+    assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
 
 
 def test_the_first_formats_per_spider_file_is_split_by_site(tmp_path: Path) -> None:
