@@ -56,6 +56,7 @@ class Command(ScrapyCrawlCommand):
         if options.state == "off":
             return None
         scope = spider_class.state_scope(options)
+        assert self.settings is not None  # Scrapy sets a command's settings before it runs
         path = scope.path(setting(self.settings, "INQUIRER_STATE_PATH"))
         lock = RunLock(path)
         lock.acquire()
@@ -67,7 +68,7 @@ class Command(ScrapyCrawlCommand):
         return lock
 
     def _crawl(self, spider_name: str, opts: argparse.Namespace) -> None:
-        assert self.crawler_process is not None
+        assert self.crawler_process is not None and self.settings is not None
         if not self.settings.getdict("FEEDS"):
             # One file per run, so cron keeps history without -o/-O juggling.
             output = {self.settings["INQUIRER_OUTPUT"]: {"format": "jsonlines", "store_empty": False}}

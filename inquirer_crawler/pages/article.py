@@ -331,7 +331,7 @@ class ArticlePage:
             (
                 lambda: crumbs[-1][0] if crumbs else None,
                 self._jsonld_breadcrumb_section,
-                lambda: (self.categories() or [None])[0],
+                lambda: next(iter(self.categories()), None),
                 lambda: self._meta("article:section"),
                 lambda: self._jsonld_sections()[0] if self._jsonld_sections() else None,
             )

@@ -100,7 +100,8 @@ def _compiled_css(css: str) -> etree.XPath:
 
 def _select(element: Any, css: str) -> list[Selector]:
     """``Selector(root=element).css(css)``, from a compiled XPath."""
-    return [Selector(root=found, type="html") for found in _compiled_css(css)(element)]
+    found: list[Any] = _compiled_css(css)(element)  # type: ignore[assignment]  # a node-set for these selectors
+    return [Selector(root=node, type="html") for node in found]
 
 
 class PostQuery:

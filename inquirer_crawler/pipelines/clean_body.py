@@ -89,9 +89,10 @@ class _Flattener:
         elif tag in _LISTS or tag == "blockquote":
             self._flush()
             self.blocks.append(el)
-        elif _CAPTION_CLASS.search(el.get("class", "")) and self._last_figure_without_caption() is not None:
+        elif _CAPTION_CLASS.search(el.get("class", "")) and (figure := self._last_figure_without_caption()) is not None:
+            # The figure found before flushing: text waiting between it and its caption becomes a
+            # paragraph after it, and the caption still goes to the figure (not to that paragraph).
             self._flush()
-            figure = self._last_figure_without_caption()
             caption = etree.Element("figcaption")
             caption.text = element_text(el)
             figure.append(caption)
@@ -265,9 +266,9 @@ def _images(root: etree._Element) -> list[Image]:
     images: list[Image] = []
     for figure in root.iter("figure"):
         img = figure.find(".//img")
-        if img is not None and img.get("src"):
+        if img is not None and (src := img.get("src")):
             caption = figure.find(".//figcaption")
-            images.append({"url": img.get("src"), "caption": element_text(caption) if caption is not None else None})
+            images.append({"url": src, "caption": element_text(caption) if caption is not None else None})
     return images
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -295,7 +296,8 @@ def _text_start(element: etree._Element) -> tuple[str, bool]:
     as ``_head`` reads."""
     pieces: list[str] = []
     size = 0
-    for piece in element.itertext():
+    texts: Iterator[str] = element.itertext()  # type: ignore[assignment]  # lxml-stubs: str | bytes; a parsed tree's text is str
+    for piece in texts:
         if not size:
             piece = piece.lstrip()
         pieces.append(piece)
