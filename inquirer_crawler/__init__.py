@@ -18,7 +18,8 @@ The data flow, one folder per stage (network guards and the cron state beside it
     feeds/        feed export: atomic JSON Lines files (schema/article.schema.json)
 
     middlewares/  network guards: robots.txt, pacing, private addresses, Retry-After, User-Agent
-    state/        cron state: the run's URL ledger, the SQLite store, the lock, the verdict
+    state/        cron state: the StateStore interface and its SQLite store (one per site and origin),
+                  the one writer of URL outcomes, the ledger, the lock, the verdict
     extensions/   memory hygiene and the crawl's summary line
     commands/     `scrapy crawl` with argument checks, the lock and an honest exit status
 """

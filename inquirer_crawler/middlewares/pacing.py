@@ -33,9 +33,7 @@ class HostPacing:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        pacing = cls(crawler)
-        crawler.inquirer_pacing = pacing  # type: ignore[attr-defined]
-        return pacing
+        return cls(crawler)
 
     def robots_parsed(self, robotparser: Any, request: Request, **_: Any) -> None:
         delay = robotparser.crawl_delay(self.user_agent) if robotparser is not None else None

@@ -22,6 +22,8 @@ from scrapy.utils.response import response_status_message
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
+from inquirer_crawler.middlewares.pacing import HostPacing
+
 logger = logging.getLogger(__name__)
 
 
@@ -67,10 +69,11 @@ class RetryAfterMiddleware(RetryMiddleware):
         return self._retry(request, response_status_message(response.status)) or response
 
     def _hold_slot(self, request: Request, wait: float) -> None:
-        """Make the host's other requests wait too (pacing.HostPacing)."""
-        pacing = getattr(self.crawler, "inquirer_pacing", None)
-        if pacing is not None:
-            pacing.hold(urlparse_cached(request).netloc, wait)
+        """Make the host's other requests wait too (pacing.HostPacing, which must be enabled)."""
+        pacing = self.crawler.get_downloader_middleware(HostPacing)
+        if pacing is None:
+            raise RuntimeError("RetryAfterMiddleware needs HostPacing (inquirer_crawler.middlewares.pacing) enabled")
+        pacing.hold(urlparse_cached(request).netloc, wait)
 
     def _stat(self, key: str) -> None:
         if self.crawler.stats is not None:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import scrapy
 from scrapy import signals
@@ -25,6 +24,7 @@ from twisted.python.failure import Failure
 from inquirer_crawler.discovery.change_sources import ChangeDiscovery, same_origin
 from inquirer_crawler.discovery.links import LinkFilter
 from inquirer_crawler.discovery.policy import UrlPolicy
+from inquirer_crawler.discovery.since import SinceRule
 from inquirer_crawler.discovery.urls import category_slug, url_key
 from inquirer_crawler.items import ArticleItem
 from inquirer_crawler.pages.article import ArticlePage
@@ -67,6 +67,7 @@ class NewspaperSpider(scrapy.Spider):
         # The user named this host: it may be a private address (a local mirror, a staging copy).
         self.trusted_hosts = {urlsplit(start).hostname or ""} if start else set()
         self.site = self.bound_site or site_for_host(urlsplit(origin).netloc)
+        self.since = SinceRule(self.options.since, self.site.timezone)
         self.policy = UrlPolicy(origin=origin, aliases={*self.site.domains, bare_host(urlsplit(origin).netloc)})
         self.links = LinkFilter(self.policy, lambda: self.outcomes, self._stat)
         self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in (origin, *self.options.urls)})
@@ -139,7 +140,7 @@ class NewspaperSpider(scrapy.Spider):
             # A listing never holds thousands of articles: a hostile page does.
             self._count("links/skipped/outlinks_truncated", response.url)
             entries = dict(list(entries.items())[:cap])
-        recent = [url for url, when in entries.items() if not self._surely_before_since(when)]
+        recent = [url for url, when in entries.items() if not self.since.surely_before(when)]
         if len(recent) < len(entries):
             self._stat("links/skipped/before_since", len(entries) - len(recent))
         followed = list(self._follow(recent, response.url, article=True))
@@ -176,12 +177,6 @@ class NewspaperSpider(scrapy.Spider):
         for url in self._follow(page.menu_section_urls(), page.url):
             yield self._listing_request(url, category_slug(url))
 
-    def _surely_before_since(self, listed: str | None) -> bool:
-        """A listing's date is a hint, not the record's date (old themes print local time as UTC):
-        skip a link only when it is more than a day older than ``since``."""
-        day = self._local_day(listed)
-        return bool(self.options.since and day and day < self.options.since - timedelta(days=1))
-
     # -- articles ---------------------------------------------------------------------------------
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem | scrapy.Request]:
@@ -211,7 +206,7 @@ class NewspaperSpider(scrapy.Spider):
         if self.options.urls:
             yield from self._export(item)
             return
-        too_old = self._before_since(item.published)
+        too_old = self.since.before(item.published)
         if too_old:
             self._settle(response.url, "skipped", "before_since")
             self._count("articles/skipped/before_since", response.url)
@@ -243,20 +238,6 @@ class NewspaperSpider(scrapy.Spider):
     def _in_sections(self, page: ArticlePage) -> bool:
         slugs = {category_slug(href) for href in page.category_urls()}
         return bool(slugs & set(self.options.sections or ()))
-
-    def _before_since(self, published: str | None) -> bool:
-        day = self._local_day(published)
-        return bool(self.options.since and day and day < self.options.since)
-
-    def _local_day(self, value: str | None) -> date | None:
-        """The calendar day of an ISO date in the site's time zone: ``since`` is a day of the site."""
-        try:
-            moment = datetime.fromisoformat(value) if value else None
-        except ValueError:
-            return None
-        if moment is None:
-            return None
-        return moment.astimezone(ZoneInfo(self.site.timezone)).date() if moment.tzinfo else moment.date()
 
     # -- bookkeeping -------------------------------------------------------------------------------
 
@@ -309,7 +290,7 @@ class NewspaperSpider(scrapy.Spider):
         if self._changes is None:
             self._changes = ChangeDiscovery(
                 self.start_url, self.links, self.state.known if self.state else lambda _: None, self.run.baseline,
-                self.outcomes, self.run.site_dates, self._article_request, self._stat, self._surely_before_since,
+                self.outcomes, self.run.site_dates, self._article_request, self._stat, self.since.surely_before,
             )
         return self._changes
 
