@@ -116,6 +116,8 @@ SPIDER_MIDDLEWARES = {
 
 EXTENSIONS = {
     "inquirer_crawler.extensions.memory.FreezeStartupObjects": 300,
+    # Fleet mode only (a database configured): before RunState, see fleet/holds.py.
+    "inquirer_crawler.fleet.holds.SiteHolds": 390,
     "inquirer_crawler.state.extension.RunState": 400,
     "inquirer_crawler.extensions.summary.CrawlSummary": 500,
 }
@@ -136,3 +138,13 @@ INQUIRER_MAX_OUTLINKS = 500
 INQUIRER_MAX_FAILED_RUNS = 3
 # A per-run page budget: a runaway crawl ends cleanly (finish reason closespider_pagecount).
 CLOSESPIDER_PAGECOUNT = 20000
+
+# --- fleet mode (README "Fleet") ---------------------------------------------------------------
+# The shared PostgreSQL; the INQUIRER_DATABASE_URL environment variable wins. Empty: SQLite state.
+INQUIRER_DATABASE_URL = ""
+# The worker's name in the runs table; Scrapyd's queue sets it from its node_name. Empty: host name.
+INQUIRER_NODE = ""
+# A robots.txt answering 5xx keeps the site out of the queue this long (seconds).
+INQUIRER_FLEET_ROBOTS_HOLD = 3600
+# %(site)s and %(job)s in INQUIRER_OUTPUT / FEEDS (feeds/uri_params.py), beside Scrapy's %(name)s, %(time)s.
+FEED_URI_PARAMS = "inquirer_crawler.feeds.uri_params.uri_params"

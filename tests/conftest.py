@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -15,6 +16,10 @@ from typing import Any
 
 import jsonschema
 import pytest
+
+# The suite runs in SQLite mode (fleet mode's point 5: unchanged without a database); the fleet
+# tests give their crawls a database of their own.
+os.environ.pop("INQUIRER_DATABASE_URL", None)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "fixtures"
@@ -148,3 +153,32 @@ def crawl_mirror(tmp_path: Path, spider: str, *args: str, host: str = "theinquir
     for record in records:
         validate_record(record)
     return ServedCrawl(result, records, requests)
+
+
+# -- fleet mode: a real PostgreSQL 15, started once for the session when a test asks for it ------
+
+
+_DATABASES = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Any:
+    """The session's PostgreSQL server (tests/postgres_server.py); stopped and deleted at the end."""
+    from tests.postgres_server import PostgresServer
+
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fleet_dsn(postgres: Any, request: pytest.FixtureRequest) -> str:
+    """A new database with the fleet's tables, for one test."""
+    import re
+
+    from inquirer_crawler.fleet.database import connect, set_up
+
+    name = f"t{next(_DATABASES)}_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50]
+    dsn = postgres.create_database(name)
+    with connect(dsn, autocommit=True) as db:
+        set_up(db)
+    return dsn

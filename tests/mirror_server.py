@@ -50,6 +50,7 @@ class MirrorServer:
         self.requests: list[str] = []
         self._lock = threading.Lock()
         assert address.startswith("127.0.0."), "the tests never listen beyond loopback"
+        self.address = address
         self._server = ThreadingHTTPServer((address, 0), self._handler_class())
         self.scheme = "http"
         if tls is not None:  # (certificate, key): HTTPS with that certificate

@@ -3,7 +3,8 @@ and an exit status that tells the truth.
 
 - a wrong ``-a`` argument, or a state file that belongs to another site: one line on stderr,
   exit 2 (Scrapy would print a traceback, exit 0);
-- another run holds the state's lock: one line, exit 75 (EX_TEMPFAIL: try again later);
+- another run holds the state's lock, or the fleet database cannot be reached: one line, exit 75
+  (EX_TEMPFAIL: try again later);
 - the run failed (site silent, every article dropped, layout drift, output not written): one line
   on stderr saying why, exit 1. A run with nothing new, or with some failed pages, exits 0.
 """
@@ -17,9 +18,12 @@ from typing import Any
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from inquirer_crawler.environment import setting
+from inquirer_crawler.fleet.database import FleetUnavailable, database_url
+from inquirer_crawler.fleet.lock import SiteLock
 from inquirer_crawler.spiders.arguments import CrawlOptions, SpiderArgumentError
 from inquirer_crawler.state.extension import run_state
 from inquirer_crawler.state.lock import RunLock, StateLocked
+from inquirer_crawler.state.postgres import FleetSiteUnknown, fleet_lock
 from inquirer_crawler.state.scope import ScopeError
 from inquirer_crawler.state.sqlite import check_owner
 
@@ -33,15 +37,15 @@ class Command(ScrapyCrawlCommand):
             super().run(args, opts)
             return
         spider_class: Any = self.crawler_process.spider_loader.load(args[0])
-        lock: RunLock | None = None
+        lock: RunLock | SiteLock | None = None
         try:
             if hasattr(spider_class, "check_arguments"):
                 spider_class.check_arguments(**opts.spargs)
                 lock = self._lock(spider_class, opts.spargs)
-        except (SpiderArgumentError, ScopeError) as error:
+        except (SpiderArgumentError, ScopeError, FleetSiteUnknown) as error:
             self._fail(EXIT_BAD_ARGUMENT, f"error: {error}")
             return
-        except StateLocked as error:
+        except (StateLocked, FleetUnavailable) as error:
             self._fail(EXIT_LOCKED, f"error: {error}")
             return
         try:
@@ -50,13 +54,19 @@ class Command(ScrapyCrawlCommand):
             if lock is not None:
                 lock.release()
 
-    def _lock(self, spider_class: Any, spargs: dict[str, Any]) -> RunLock | None:
-        """The lock of the run's state (one per site and origin), taken before the engine starts."""
+    def _lock(self, spider_class: Any, spargs: dict[str, Any]) -> RunLock | SiteLock | None:
+        """The lock of the run's state (one per site and origin), taken before the engine starts:
+        in fleet mode the site's advisory lock (exit 75 too when the database cannot be reached)."""
         options = CrawlOptions.parse(spider_class.bound_site, spargs)
         if options.state == "off":
             return None
         scope = spider_class.state_scope(options)
         assert self.settings is not None  # Scrapy sets a command's settings before it runs
+        dsn = database_url(self.settings)
+        if dsn:
+            site_lock = fleet_lock(dsn, scope.name, options.start, setting(self.settings, "INQUIRER_NODE") or None)
+            site_lock.acquire()
+            return site_lock
         path = scope.path(setting(self.settings, "INQUIRER_STATE_PATH"))
         lock = RunLock(path)
         lock.acquire()
@@ -70,8 +80,9 @@ class Command(ScrapyCrawlCommand):
     def _crawl(self, spider_name: str, opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None and self.settings is not None
         if not self.settings.getdict("FEEDS"):
-            # One file per run, so cron keeps history without -o/-O juggling.
-            output = {self.settings["INQUIRER_OUTPUT"]: {"format": "jsonlines", "store_empty": False}}
+            # One file per run, so cron keeps history without -o/-O juggling. A worker's Scrapyd
+            # passes its environment to every job: INQUIRER_OUTPUT there names the shared folder.
+            output = {setting(self.settings, "INQUIRER_OUTPUT"): {"format": "jsonlines", "store_empty": False}}
             self.settings.set("FEEDS", output, priority="cmdline")
         crawler = self._create_crawler(spider_name)
         self.crawler_process.crawl(crawler, **opts.spargs)

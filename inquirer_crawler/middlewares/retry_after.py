@@ -59,6 +59,8 @@ class RetryAfterMiddleware(RetryMiddleware):
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
         if wait is not None and wait > self.max_wait:
             self._stat("retry_after/too_long")
+            if self.crawler.stats is not None:  # how long the site asked for: fleet mode holds it (fleet/holds.py)
+                self.crawler.stats.max_value("retry_after/too_long_max_seconds", wait)
             logger.warning("retry_after_too_long (%.0f s > %.0f s): %s", wait, self.max_wait, request.url)
             request.meta["failure_reason"] = "retry_after_too_long"
             return response

@@ -16,8 +16,10 @@ from urllib.parse import urlsplit
 from inquirer_crawler.discovery.urls import clean_url, is_http_url
 from inquirer_crawler.sites import SiteConfig
 
-KNOWN = ("urls", "replay", "start", "sections", "since", "max_articles", "full", "state")
+# ``_job`` is the job id Scrapyd passes to every crawl it runs (``-a _job=<id>``).
+KNOWN = ("urls", "replay", "start", "sections", "since", "max_articles", "full", "state", "_job")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_JOB = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
 
 class SpiderArgumentError(ValueError):
@@ -34,6 +36,7 @@ class CrawlOptions:
     max_articles: int | None = None
     full: bool = False  # fetch everything, whatever the state says (still recording it)
     state: str = "on"   # "off": no state file, no lock
+    job: str | None = None  # Scrapyd's job id, recorded with the run
 
     @classmethod
     def parse(cls, site: SiteConfig | None, arguments: dict[str, Any]) -> CrawlOptions:
@@ -49,6 +52,7 @@ class CrawlOptions:
             max_articles=_max_articles(arguments.get("max_articles")),
             full=_flag("full", arguments.get("full")),
             state=_state(arguments.get("state")),
+            job=_job(arguments.get("_job")),
         )
         if not options.urls and not options.start and not (site and site.base_url):
             raise SpiderArgumentError("start: give the site's home page (-a start=https://site/) or article URLs (-a urls=…)")
@@ -131,3 +135,11 @@ def _state(value: str | None) -> str:
     if value == "off":
         return "off"
     raise SpiderArgumentError(f"state: {value!r} is not 'on' or 'off'")
+
+
+def _job(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not _JOB.match(value):
+        raise SpiderArgumentError(f"_job: {value!r} is not a job id (letters, digits, . _ -; at most 100)")
+    return value

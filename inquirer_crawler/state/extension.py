@@ -19,10 +19,12 @@ from scrapy.exceptions import DropItem
 from scrapy.http import Response
 
 from inquirer_crawler.environment import setting
+from inquirer_crawler.fleet.database import database_url
 from inquirer_crawler.items import ArticleItem, drop_reason_of
 from inquirer_crawler.spiders.arguments import CrawlOptions
 from inquirer_crawler.state.lock import RunLock
 from inquirer_crawler.state.outcomes import SiteDates, UrlOutcomes
+from inquirer_crawler.state.postgres import open_fleet_store
 from inquirer_crawler.state.scope import StateScope
 from inquirer_crawler.state.sqlite import SqliteStateStore, adopt_first_format
 from inquirer_crawler.state.store import Baseline, ExportedRecord, RunEnd, RunInfo, StateStore
@@ -112,12 +114,18 @@ class RunState:
         self.info = RunInfo(spider.name, run_mode(spider.options))
         if spider.options.state == "off" or not self.crawler.settings.getbool("INQUIRER_STATE_ENABLED", True):
             return
-        template = setting(self.crawler.settings, "INQUIRER_STATE_PATH")
-        path = spider.scope.path(template)
-        self.lock = RunLock(path)
-        self.lock.acquire()  # the crawl command took it already when run from the command line
-        adopt_first_format(spider.scope.legacy_path(template, spider.name), path, spider.scope.name)
-        self.store = SqliteStateStore(path, spider.scope.name)
+        dsn = database_url(self.crawler.settings)
+        if dsn:  # fleet mode: the site's state on PostgreSQL, under its advisory lock (state/postgres.py)
+            node = setting(self.crawler.settings, "INQUIRER_NODE") or None
+            self.store = open_fleet_store(dsn, spider.scope.name, spider.options.job, node)
+            path = f"site {spider.scope.name} on the fleet database"
+        else:
+            template = setting(self.crawler.settings, "INQUIRER_STATE_PATH")
+            path = spider.scope.path(template)
+            self.lock = RunLock(path)
+            self.lock.acquire()  # the crawl command took it already when run from the command line
+            adopt_first_format(spider.scope.legacy_path(template, spider.name), path, spider.scope.name)
+            self.store = SqliteStateStore(path, spider.scope.name)
         recovered = self.store.recover()
         if any(recovered.values()):
             logger.info("state: recovered from an interrupted run: %s", recovered)

@@ -34,10 +34,11 @@ class UrlOutcomes:
         self.lastmods: dict[str, str] = {}  # key -> the date a change source gave, for the export
 
     def requested(self, url: str) -> None:
-        """The run will request this article URL."""
+        """The run will request this article URL. Once a run: a link to an article this run has
+        already settled (exported under its canonical key, an alias marked) must not make it
+        pending again, where the Scrapy dupefilter then drops the request and nothing settles it."""
         key = self.key(url)
-        self.ledger.discover(key)
-        if self.store is not None:
+        if self.ledger.discover(key) and self.store is not None:
             self.store.discover(key, url)
 
     def not_requested(self, url: str, state: str, reason: str) -> None:
