@@ -75,7 +75,9 @@ def timed_chain(package: str) -> Run:
     return run
 
 
-def compare(old: Run, new: Run, pages: list[tuple[str, str, bytes, bool]], rounds: int) -> list[tuple[str, float, float, float]]:
+def compare(
+    old: Run, new: Run, pages: list[tuple[str, str, bytes, bool]], rounds: int
+) -> list[tuple[str, float, float, float]]:
     """(page, old ms, new ms, median of new/old per pair) for each page."""
     for name, url, html, _ in pages:
         if old(url, html)[1] != new(url, html)[1]:
@@ -96,8 +98,12 @@ def compare(old: Run, new: Run, pages: list[tuple[str, str, bytes, bool]], round
     finally:
         gc.enable()
     return [
-        (name, 1000 * statistics.median(olds), 1000 * statistics.median(news),
-         statistics.median(n / o for o, n in zip(olds, news, strict=True)))
+        (
+            name,
+            1000 * statistics.median(olds),
+            1000 * statistics.median(news),
+            statistics.median(n / o for o, n in zip(olds, news, strict=True)),
+        )
         for name, (olds, news) in times.items()
     ]
 
@@ -106,7 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.compare_revisions")
     parser.add_argument("revision", help="a git revision: its page code and pipelines against the working tree's")
     parser.add_argument("--rounds", type=int, default=40)
-    parser.add_argument("--all-fixtures", action="store_true", help="the 18 article fixtures, not only the 6 real pages")
+    parser.add_argument(
+        "--all-fixtures", action="store_true", help="the 18 article fixtures, not only the 6 real pages"
+    )
     args = parser.parse_args(argv)
     pages = [page for page in fixture_pages() if args.all_fixtures or page[3]]
     with tempfile.TemporaryDirectory(prefix="compare-revisions-") as folder:
@@ -116,8 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'page':32s}  {args.revision[:12]:>12s} ms  working tree ms  new/old")
     for name, old_ms, new_ms, ratio in rows:
         print(f"{name:32s}  {old_ms:15.3f}  {new_ms:15.3f}  {ratio:7.3f}")
-    print(f"{'mean':32s}  {statistics.mean(r[1] for r in rows):15.3f}  {statistics.mean(r[2] for r in rows):15.3f}"
-          f"  {statistics.mean(r[3] for r in rows):7.3f}")
+    print(
+        f"{'mean':32s}  {statistics.mean(r[1] for r in rows):15.3f}  {statistics.mean(r[2] for r in rows):15.3f}"
+        f"  {statistics.mean(r[3] for r in rows):7.3f}"
+    )
     return 0
 
 

@@ -47,26 +47,43 @@ def _drain(folder: Path, pg: PostgresServer, name: str, workers: int, args: argp
         set_up(db)
         with FleetSites.generate(folder, count=args.sites, articles=args.articles) as sites:
             assert fleet_command(dsn, "add", "--file", str(sites.sites_file())).returncode == 0
-            nodes = [ScrapydWorker(folder / f"w{n}", f"worker-{n}", dsn, sites.output_template,
-                                   max_proc=args.max_proc, settings_module=SETTINGS_MODULE).start()
-                     for n in range(workers)]
+            nodes = [
+                ScrapydWorker(
+                    folder / f"w{n}",
+                    f"worker-{n}",
+                    dsn,
+                    sites.output_template,
+                    max_proc=args.max_proc,
+                    settings_module=SETTINGS_MODULE,
+                ).start()
+                for n in range(workers)
+            ]
             try:
                 schedule.tick(db)
-                wait_for(lambda: db.execute(
-                    "SELECT count(*) FROM fleet_runs WHERE exit_status = 0").fetchone()[0] == args.sites,
-                    1800, "the drain")
+                wait_for(
+                    lambda: (
+                        db.execute("SELECT count(*) FROM fleet_runs WHERE exit_status = 0").fetchone()[0] == args.sites
+                    ),
+                    1800,
+                    "the drain",
+                )
             finally:
                 for node in nodes:
                     node.stop()
             first, last, waits = db.execute(
                 "SELECT min(queued), max(ended), array_agg(extract(epoch FROM started - queued) ORDER BY id)"
-                " FROM fleet_runs").fetchone()
+                " FROM fleet_runs"
+            ).fetchone()
             fetches = Counter((s.name, p) for s in sites.sites for p in s.server.requests if p in s.articles)
             records = len(sites.published())
     return {
-        "workers": workers, "seconds": (last - first).total_seconds(), "records": records,
-        "article_fetches": sum(fetches.values()), "duplicate_fetches": sum(n - 1 for n in fetches.values()),
-        "tick_to_start_median": statistics.median(waits), "tick_to_start_max": max(waits),
+        "workers": workers,
+        "seconds": (last - first).total_seconds(),
+        "records": records,
+        "article_fetches": sum(fetches.values()),
+        "duplicate_fetches": sum(n - 1 for n in fetches.values()),
+        "tick_to_start_median": statistics.median(waits),
+        "tick_to_start_max": max(waits),
     }
 
 
@@ -83,18 +100,40 @@ def _one_crawl(folder: Path, dsn: str | None, articles: int, tag: str) -> dict[s
             assert fleet_command(dsn, "add", server.url).returncode == 0
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         result = subprocess.run(
-            [sys.executable, "-m", "scrapy.cmdline", "crawl", "newspaper", "-a", f"start={server.url}",
-             "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-             "-s", f"INQUIRER_OUTPUT={folder}/out-{tag}/%(time)s.jsonl"],
-            cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+            [
+                sys.executable,
+                "-m",
+                "scrapy.cmdline",
+                "crawl",
+                "newspaper",
+                "-a",
+                f"start={server.url}",
+                "-s",
+                "DOWNLOAD_DELAY=0",
+                "-s",
+                "AUTOTHROTTLE_ENABLED=False",
+                "-s",
+                "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+                "-s",
+                f"INQUIRER_OUTPUT={folder}/out-{tag}/%(time)s.jsonl",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         pages = len(server.requests)
     assert result.returncode == 0, result.stderr[-2000:]
     statements = re.search(r"state: (\d+) statements sent to PostgreSQL", result.stderr)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     shutil.rmtree(mirror)
-    return {"pages": pages, "cpu_ms_per_page": 1000 * cpu / pages,
-            "statements_per_page": int(statements.group(1)) / pages if statements else 0.0}
+    return {
+        "pages": pages,
+        "cpu_ms_per_page": 1000 * cpu / pages,
+        "statements_per_page": int(statements.group(1)) / pages if statements else 0.0,
+    }
 
 
 def _cpu(folder: Path, pg: PostgresServer, args: argparse.Namespace) -> dict[str, Any]:
@@ -129,9 +168,13 @@ def main(argv: list[str] | None = None) -> int:
             cpu = _cpu(folder, pg, args)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    figures = {"drain_1_worker": one, "drain_2_workers": two,
-               "scaling_efficiency": one["seconds"] / (2 * two["seconds"]), "cpu": cpu,
-               "settings": {"sites": args.sites, "articles": args.articles, "max_proc": args.max_proc}}
+    figures = {
+        "drain_1_worker": one,
+        "drain_2_workers": two,
+        "scaling_efficiency": one["seconds"] / (2 * two["seconds"]),
+        "cpu": cpu,
+        "settings": {"sites": args.sites, "articles": args.articles, "max_proc": args.max_proc},
+    }
     print(json.dumps(figures, indent=1, default=str))
     if args.out:
         args.out.write_text(json.dumps(figures, indent=1, default=str), "utf-8")

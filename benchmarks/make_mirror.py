@@ -826,16 +826,26 @@ class Mirror:
         author_url = self.facts.author_url or f"https://{self.host}/author/redaction/"
         author_url = re.sub(_host_pattern(self.facts.bare_host), self.host, author_url)
         return TEMPLATES["module_10"].substitute(
-            url=url, attr=attr, thumb=_attr(self.image), title_html=self.title_html(i), author_url=author_url,
-            author=html.escape(self.facts.author), datetime=published.isoformat(),
-            visible_date=_visible_date(published, self.facts.lang), excerpt=self.excerpt,
+            url=url,
+            attr=attr,
+            thumb=_attr(self.image),
+            title_html=self.title_html(i),
+            author_url=author_url,
+            author=html.escape(self.facts.author),
+            datetime=published.isoformat(),
+            visible_date=_visible_date(published, self.facts.lang),
+            excerpt=self.excerpt,
         )
 
     def _module_6(self, i: int) -> str:
         url, attr = self.url(i), _attr(self.title_text(i))
         published = self.published(i)
         return TEMPLATES["module_6"].substitute(
-            url=url, attr=attr, thumb=_attr(self.image), title_html=self.title_html(i), datetime=published.isoformat(),
+            url=url,
+            attr=attr,
+            thumb=_attr(self.image),
+            title_html=self.title_html(i),
+            datetime=published.isoformat(),
             visible_date=_visible_date(published, self.facts.lang),
         )
 
@@ -965,11 +975,18 @@ class Mirror:
                 f'<link rel="next" href="{self.listing_url(page + 1)}">\n' if page < self.pages else ""
             )
         head_html = TEMPLATES["listing_head"].substitute(
-            title=html.escape(title, quote=False), url=url, rel=rel, title_attr=_attr(title),
-            site_name=_attr(site_name), head=head,
+            title=html.escape(title, quote=False),
+            url=url,
+            rel=rel,
+            title_attr=_attr(title),
+            site_name=_attr(site_name),
+            head=head,
         )
         content = TEMPLATES["listing_content"].substitute(
-            crumbs=crumbs, modules="".join(self._module_10(i) for i in numbers), nav=nav, sidebar=self._sidebar(page or 0)
+            crumbs=crumbs,
+            modules="".join(self._module_10(i) for i in numbers),
+            nav=nav,
+            sidebar=self._sidebar(page or 0),
         )
         return before + head_html + body + header + content + footer
 

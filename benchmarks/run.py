@@ -69,7 +69,9 @@ FIXTURES = REPO_ROOT / "fixtures"
 EXPECTED_DIR = REPO_ROOT / "tests" / "expected"
 BARE_SPIDER = REPO_ROOT / "benchmarks" / "bare_spider.py"
 # A smaller real page of the project's own site, for mirrors that would not fit on the disk.
-SMALL_TEMPLATE = FIXTURES / "theinquirer.fr" / "la-fed-ouvre-la-voie-a-une-hausse-de-ses-taux-des-le-mois-de-mars" / "index.html"
+SMALL_TEMPLATE = (
+    FIXTURES / "theinquirer.fr" / "la-fed-ouvre-la-voie-a-une-hausse-de-ses-taux-des-le-mois-de-mars" / "index.html"
+)
 ARTICLE_PATH = re.compile(r"^/article-\d+-")
 
 # The same for both crawls: no delay, no AutoThrottle, 8 requests in flight (all to one host),
@@ -111,8 +113,11 @@ def memory_settings(release: bool, gc_every: int) -> dict[str, str]:
         middlewares[RELEASE_MIDDLEWARE] = 50
     if gc_every:
         extensions[GC_EXTENSION] = 600
-    return {"SPIDER_MIDDLEWARES": json.dumps(middlewares), "EXTENSIONS": json.dumps(extensions),
-            "INQUIRER_GC_EVERY": str(gc_every)}
+    return {
+        "SPIDER_MIDDLEWARES": json.dumps(middlewares),
+        "EXTENSIONS": json.dumps(extensions),
+        "INQUIRER_GC_EVERY": str(gc_every),
+    }
 
 
 def registered(path: str) -> bool:
@@ -217,7 +222,13 @@ TIME = Path("/usr/bin/time")
 
 
 def run_process(
-    label: str, articles: int, cmd: list[str], cwd: Path, server: MirrorServer, env: dict[str, str], log: Path,
+    label: str,
+    articles: int,
+    cmd: list[str],
+    cwd: Path,
+    server: MirrorServer,
+    env: dict[str, str],
+    log: Path,
     profile_to: Path | None = None,
 ) -> CrawlRun:
     """Run one crawl. Peak RSS comes from /usr/bin/time (%M), never from this process's own wait4:
@@ -236,9 +247,21 @@ def run_process(
         spy = None
         if profile_to is not None:
             spy = subprocess.Popen(
-                ["py-spy", "record", "--pid", str(crawler), "--rate", "200", "--format", "raw", "--nonblocking",
-                 "--output", str(profile_to)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                [
+                    "py-spy",
+                    "record",
+                    "--pid",
+                    str(crawler),
+                    "--rate",
+                    "200",
+                    "--format",
+                    "raw",
+                    "--nonblocking",
+                    "--output",
+                    str(profile_to),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
         samples: list[tuple[float, int, float]] = []
         startup = [0.0]
@@ -270,7 +293,9 @@ def run_process(
         max_kb, faults_text = maxrss_file.read_text().strip().splitlines()[-1].split()
         peak, faults = int(max_kb) / 1024, int(faults_text)
     # What else ran meanwhile (other users' tests, ...): busy CPU less the crawl and this process (the server).
-    background = _machine_busy_seconds() - busy_before - (usage.ru_utime + usage.ru_stime) - (time.process_time() - own_before)
+    background = (
+        _machine_busy_seconds() - busy_before - (usage.ru_utime + usage.ru_stime) - (time.process_time() - own_before)
+    )
     text = log.read_text("utf-8", errors="replace")
     stats = dict(_STAT.findall(text.split("Dumping Scrapy stats:", 1)[-1])) if "Dumping Scrapy stats:" in text else {}
     paths = server.requests[first:]
@@ -295,14 +320,28 @@ def run_process(
 
 
 def project_crawl(
-    label: str, articles: int, mirror_root: Path, work: Path, extra: dict[str, str] | None = None,
+    label: str,
+    articles: int,
+    mirror_root: Path,
+    work: Path,
+    extra: dict[str, str] | None = None,
     profile_to: Path | None = None,
 ) -> CrawlRun:
     out = work / f"{label}.jsonl"
     with MirrorServer(mirror_root, HOST) as server:
         cmd = [
-            sys.executable, "-m", "scrapy.cmdline", "crawl", "newspaper", "-a", f"start={server.url}",
-            "-a", "state=off", "-O", str(out), *settings_args({**COMMON, **(extra or {})}),
+            sys.executable,
+            "-m",
+            "scrapy.cmdline",
+            "crawl",
+            "newspaper",
+            "-a",
+            f"start={server.url}",
+            "-a",
+            "state=off",
+            "-O",
+            str(out),
+            *settings_args({**COMMON, **(extra or {})}),
         ]
         env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(work / "unused-state.sqlite")}
         run = run_process(label, articles, cmd, REPO_ROOT, server, env, work / f"{label}.log", profile_to)
@@ -319,7 +358,15 @@ def bare_crawl(
     cwd.mkdir(exist_ok=True)
     with MirrorServer(mirror_root, HOST) as server:
         cmd = [
-            sys.executable, "-m", "scrapy.cmdline", "runspider", str(BARE_SPIDER), "-a", f"start={server.url}", "-a", f"parse={parse}",
+            sys.executable,
+            "-m",
+            "scrapy.cmdline",
+            "runspider",
+            str(BARE_SPIDER),
+            "-a",
+            f"start={server.url}",
+            "-a",
+            f"parse={parse}",
             *settings_args(COMMON),
         ]
         env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
@@ -502,7 +549,9 @@ def write_sitemap(site: Path, origin: str) -> int:
     chunks = [entries[i : i + SITEMAP_PAGE] for i in range(0, len(entries), SITEMAP_PAGE)]
     for old in site.glob("wp-sitemap*.xml"):
         old.unlink()
-    index = "".join(f"<sitemap><loc>{origin}wp-sitemap-posts-post-{n}.xml</loc></sitemap>" for n in range(1, len(chunks) + 1))
+    index = "".join(
+        f"<sitemap><loc>{origin}wp-sitemap-posts-post-{n}.xml</loc></sitemap>" for n in range(1, len(chunks) + 1)
+    )
     (site / "wp-sitemap.xml").write_text(
         f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{index}</sitemapindex>\n',
         "utf-8",
@@ -519,10 +568,16 @@ def write_sitemap(site: Path, origin: str) -> int:
 def correct_article(page: Path, modified: str) -> None:
     """An editor's correction: one more paragraph at the top of the body, a new modified date."""
     html = page.read_text("utf-8")
-    html, count = _BODY_OPEN.subn(lambda m: m.group(0) + "<p>Correction : ce paragraphe a été précisé.</p>", html, count=1)
+    html, count = _BODY_OPEN.subn(
+        lambda m: m.group(0) + "<p>Correction : ce paragraphe a été précisé.</p>", html, count=1
+    )
     assert count == 1, page
     tag = f'<meta property="article:modified_time" content="{modified}"'
-    html = _MODIFIED.sub(tag, html) if _MODIFIED.search(html) else _PUBLISHED.sub(lambda m: m.group(0) + ">" + tag, html, count=1)
+    html = (
+        _MODIFIED.sub(tag, html)
+        if _MODIFIED.search(html)
+        else _PUBLISHED.sub(lambda m: m.group(0) + ">" + tag, html, count=1)
+    )
     page.write_text(html, "utf-8")
 
 
@@ -558,12 +613,28 @@ def cron_runs(work: Path, articles: int, k: int, m: int, mirror_args: tuple[Path
             first = len(server.requests)
             began = time.perf_counter()
             result = subprocess.run(
-                [sys.executable, "-m", "scrapy.cmdline", "crawl", "newspaper", "-a", f"start={server.url}",
-                 *settings_args(COMMON), "-s", f"INQUIRER_OUTPUT={output}/%(name)s/%(time)s.jsonl"],
-                cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False,
+                [
+                    sys.executable,
+                    "-m",
+                    "scrapy.cmdline",
+                    "crawl",
+                    "newspaper",
+                    "-a",
+                    f"start={server.url}",
+                    *settings_args(COMMON),
+                    "-s",
+                    f"INQUIRER_OUTPUT={output}/%(name)s/%(time)s.jsonl",
+                ],
+                cwd=REPO_ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             paths = server.requests[first:]
-            summary = next((line.split("INFO: ", 1)[-1] for line in result.stderr.splitlines() if "crawl summary:" in line), "")
+            summary = next(
+                (line.split("INFO: ", 1)[-1] for line in result.stderr.splitlines() if "crawl summary:" in line), ""
+            )
             runs.append(
                 CronRun(
                     label=label,
@@ -659,11 +730,19 @@ def machine() -> dict[str, str]:
     import scrapy
 
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor(),
     )
     mem = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
         "?",
     )
     return {
@@ -746,12 +825,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     parts = {p.strip() for p in args.only.split(",")}
     work = Path(tempfile.mkdtemp(prefix="inquirer-bench-", dir=args.tmp))
-    bench = Bench(args, work, {"machine": machine(), "settings": COMMON, "args": {k: str(v) for k, v in vars(args).items()}})
+    bench = Bench(
+        args, work, {"machine": machine(), "settings": COMMON, "args": {k: str(v) for k, v in vars(args).items()}}
+    )
     try:
         if parts & {"1", "3"} or args.profile:
             bench.mirror = build_mirror(work / "mirror", args.articles)
             mirror = bench.mirror
-            say(f"mirror: {mirror.articles} articles, {mirror.mb:.0f} MB, template {mirror.template}{' (slim)' if mirror.slim else ''}")
+            say(
+                f"mirror: {mirror.articles} articles, {mirror.mb:.0f} MB, template {mirror.template}{' (slim)' if mirror.slim else ''}"
+            )
             bench.results["mirror"] = asdict(mirror) | {"root": str(mirror.root)}
         if args.profile:
             return profile(args.profile, bench.mirror, work)
@@ -789,8 +872,10 @@ def crawls(bench: Bench) -> None:
                 run = bare_crawl(label, args.articles, mirror.root, bench.work, parse=parse)
             else:
                 run = project_crawl(label, args.articles, mirror.root, bench.work, variants[label])
-            say(f"  {run.pages} pages in {run.elapsed:.1f} s, {run.cpu_ms_per_page:.1f} CPU ms/page, "
-                f"peak RSS {run.peak_rss_mb:.0f} MB, other processes {100 * run.background_cpu / run.wall:.0f}% of a core")
+            say(
+                f"  {run.pages} pages in {run.elapsed:.1f} s, {run.cpu_ms_per_page:.1f} CPU ms/page, "
+                f"peak RSS {run.peak_rss_mb:.0f} MB, other processes {100 * run.background_cpu / run.wall:.0f}% of a core"
+            )
             if run.returncode != 0:
                 say(f"{run.label} exited {run.returncode}:\n{run.stderr_tail}")
             runs_so_far.append(run)
@@ -810,23 +895,45 @@ def part1_throughput(bench: Bench) -> None:
     rows += [
         Row("1", f"bare spider, {n}: pages/s (CPU ms/page)", f"{bare.pages_per_s:.1f} ({bare.cpu_ms_per_page:.1f})"),
         Row("1", f"project crawl, {n}: pages/s (CPU ms/page)", f"{proj.pages_per_s:.1f} ({proj.cpu_ms_per_page:.1f})"),
-        Row("1", f"throughput ratio project ({names['project']}) / bare", f"{proj.pages_per_s / bare.pages_per_s:.2f}",
+        Row(
+            "1",
+            f"throughput ratio project ({names['project']}) / bare",
+            f"{proj.pages_per_s / bare.pages_per_s:.2f}",
             f">= {TARGET_RATIO}",
-            proj.pages_per_s / bare.pages_per_s >= TARGET_RATIO),
+            proj.pages_per_s / bare.pages_per_s >= TARGET_RATIO,
+        ),
     ]
     for label in ("project-plain", "project-release", "project-gc"):
         ratio = chosen[label].pages_per_s / bare.pages_per_s
-        rows.append(Row("1", f"  same, {names[label]}", f"{ratio:.2f} ({chosen[label].pages_per_s:.1f} pages/s)",
-                        f">= {TARGET_RATIO}", ratio >= TARGET_RATIO))
+        rows.append(
+            Row(
+                "1",
+                f"  same, {names[label]}",
+                f"{ratio:.2f} ({chosen[label].pages_per_s:.1f} pages/s)",
+                f">= {TARGET_RATIO}",
+                ratio >= TARGET_RATIO,
+            )
+        )
     fair = chosen["bare-parse"]
-    rows.append(Row("1", "  same, against a bare spider that parses as the project does (pages/s)",
-                    f"{proj.pages_per_s / fair.pages_per_s:.2f} ({fair.pages_per_s:.1f} pages/s)"))
+    rows.append(
+        Row(
+            "1",
+            "  same, against a bare spider that parses as the project does (pages/s)",
+            f"{proj.pages_per_s / fair.pages_per_s:.2f} ({fair.pages_per_s:.1f} pages/s)",
+        )
+    )
     rows += [
         Row("1", "all crawls requested the same pages", f"{'yes' if same else 'NO'} ({bare.pages} requests each)"),
-        Row("1", "minor page faults per page: bare / as configured / plain / ReleaseSelectors / CollectGarbage",
-            " / ".join(f"{chosen[k].minor_faults / chosen[k].pages:.0f}" for k in ("bare", *variants))),
-        Row("1", "other processes' CPU during the bare / project runs",
-            f"{100 * bare.background_cpu / bare.wall:.0f}% / {100 * proj.background_cpu / proj.wall:.0f}% of one core"),
+        Row(
+            "1",
+            "minor page faults per page: bare / as configured / plain / ReleaseSelectors / CollectGarbage",
+            " / ".join(f"{chosen[k].minor_faults / chosen[k].pages:.0f}" for k in ("bare", *variants)),
+        ),
+        Row(
+            "1",
+            "other processes' CPU during the bare / project runs",
+            f"{100 * bare.background_cpu / bare.wall:.0f}% / {100 * proj.background_cpu / proj.wall:.0f}% of one core",
+        ),
     ]
 
 
@@ -847,7 +954,13 @@ def extraction_rows(label: str, subset: list[PageCost]) -> list[Row]:
     rows = [
         Row("2", f"{label}: lxml parse (floor), CPU ms/page", f"{lx:.2f}"),
         Row("2", f"{label}: page code + pipelines, CPU ms/page", f"{pr:.2f}"),
-        Row("2", f"{label}: page code + pipelines / lxml", f"{pr / lx:.1f} x", f"<= {TARGET_VS_LXML} x", pr / lx <= TARGET_VS_LXML),
+        Row(
+            "2",
+            f"{label}: page code + pipelines / lxml",
+            f"{pr / lx:.1f} x",
+            f"<= {TARGET_VS_LXML} x",
+            pr / lx <= TARGET_VS_LXML,
+        ),
     ]
     if not all(c.trafilatura_ms is not None for c in subset):
         return [*rows, Row("2", "trafilatura", "not installed (pip install trafilatura==2.3.1)")]
@@ -855,8 +968,13 @@ def extraction_rows(label: str, subset: list[PageCost]) -> list[Row]:
     return [
         *rows,
         Row("2", f"{label}: trafilatura.extract(with_metadata), CPU ms/page", f"{tr:.2f}"),
-        Row("2", f"{label}: trafilatura / page code + pipelines", f"{tr / pr:.1f} x",
-            f">= {TARGET_VS_TRAFILATURA} x", tr / pr >= TARGET_VS_TRAFILATURA),
+        Row(
+            "2",
+            f"{label}: trafilatura / page code + pipelines",
+            f"{tr / pr:.1f} x",
+            f">= {TARGET_VS_TRAFILATURA} x",
+            tr / pr >= TARGET_VS_TRAFILATURA,
+        ),
     ]
 
 
@@ -865,8 +983,15 @@ def part3_memory(bench: Bench) -> None:
     per_article = state_bytes_per_article()
     bench.results["part3"] = {"state_bytes_per_article": per_article, "peaks": peaks}
     for label, name in bench.names.items():
-        bench.rows.append(Row("3", f"peak RSS, {args.articles:,} articles, {name}", _mb(peaks[label]),
-                              f"< {TARGET_RSS_MB:.0f} MB", peaks[label] < TARGET_RSS_MB))
+        bench.rows.append(
+            Row(
+                "3",
+                f"peak RSS, {args.articles:,} articles, {name}",
+                _mb(peaks[label]),
+                f"< {TARGET_RSS_MB:.0f} MB",
+                peaks[label] < TARGET_RSS_MB,
+            )
+        )
     bench.rows.append(Row("3", f"  bare spider, {args.articles:,} articles (for reference)", _mb(peaks["bare"])))
     if args.big and args.big > args.articles:
         big_crawl(bench, need=per_article * 1000 / 2**20)
@@ -880,8 +1005,13 @@ def big_crawl(bench: Bench, need: float) -> None:
     big_mirror = build_mirror(bench.work / "mirror-big", args.big)
     say(f"part 3: project crawl of {args.big:,} articles with ReleaseSelectors ({big_mirror.mb:.0f} MB mirror) ...")
     # The project's CLOSESPIDER_PAGECOUNT (20,000 pages) would stop a 20,000-article crawl early.
-    big = project_crawl("project-big-release", args.big, big_mirror.root, bench.work,
-                        {**memory_settings(release=True, gc_every=0), "CLOSESPIDER_PAGECOUNT": "0"})
+    big = project_crawl(
+        "project-big-release",
+        args.big,
+        big_mirror.root,
+        bench.work,
+        {**memory_settings(release=True, gc_every=0), "CLOSESPIDER_PAGECOUNT": "0"},
+    )
     shutil.rmtree(big_mirror.root, ignore_errors=True)
     say(f"  {big.pages} pages in {big.elapsed:.1f} s, peak RSS {big.peak_rss_mb:.0f} MB")
     if big.returncode != 0:
@@ -893,14 +1023,26 @@ def big_crawl(bench: Bench, need: float) -> None:
     steady = (big.steady_rss() - small.steady_rss()) / per_1000
     bench.results["part3"]["big"] = asdict(big) | {"paths": len(big.paths), "template": big_mirror.template}
     bench.rows += [
-        Row("3", f"peak RSS, {args.big:,} articles, with ReleaseSelectors", _mb(big.peak_rss_mb),
-            f"< {TARGET_RSS_MB:.0f} MB", big.peak_rss_mb < TARGET_RSS_MB),
-        Row("3", "growth per 1,000 articles: peak RSS (RSS over the last quarter)"
+        Row(
+            "3",
+            f"peak RSS, {args.big:,} articles, with ReleaseSelectors",
+            _mb(big.peak_rss_mb),
+            f"< {TARGET_RSS_MB:.0f} MB",
+            big.peak_rss_mb < TARGET_RSS_MB,
+        ),
+        Row(
+            "3",
+            "growth per 1,000 articles: peak RSS (RSS over the last quarter)"
             + ("" if same_template else " (different templates!)"),
-            f"{growth:.2f} MB ({steady:.2f} MB)", f"~ {need:.2f} MB (dupefilter, dedupe keys, run ledger)",
-            growth <= need + 0.5),
-        Row("3", f"  RSS at 25/50/75/100% of the {args.big:,}-article crawl",
-            " / ".join(f"{big.rss_at(f):.0f}" for f in (0.25, 0.5, 0.75, 1.0)) + " MB"),
+            f"{growth:.2f} MB ({steady:.2f} MB)",
+            f"~ {need:.2f} MB (dupefilter, dedupe keys, run ledger)",
+            growth <= need + 0.5,
+        ),
+        Row(
+            "3",
+            f"  RSS at 25/50/75/100% of the {args.big:,}-article crawl",
+            " / ".join(f"{big.rss_at(f):.0f}" for f in (0.25, 0.5, 0.75, 1.0)) + " MB",
+        ),
         Row("3", f"  {args.big:,}-article crawl: pages/s, minutes", f"{big.pages_per_s:.1f}, {big.wall / 60:.1f} min"),
     ]
 
@@ -916,9 +1058,13 @@ def part4_cron(bench: Bench) -> None:
     bench.rows.append(Row("4", f"cron: {runs[0].label}: requests", f"{runs[0].requests}"))
     for run in runs[1:]:
         bench.rows.append(
-            Row("4", f"cron: {run.label}: requests (articles + discovery)",
+            Row(
+                "4",
+                f"cron: {run.label}: requests (articles + discovery)",
                 f"{run.requests} ({len(run.article_requests)} + {len(run.discovery)}: {' '.join(sorted(set(run.discovery)))})",
-                f"{len(run.expected_articles)} articles + discovery", run.minimal)
+                f"{len(run.expected_articles)} articles + discovery",
+                run.minimal,
+            )
         )
 
 
@@ -937,10 +1083,21 @@ def extraction_breakdown(costs: list[PageCost]) -> str:
     head = ["page", "KB", "lxml", "project", *steps, "trafilatura"]
     rows = [head]
     for c in costs:
-        rows.append([c.name, f"{c.kb:.0f}", f"{c.lxml_ms:.2f}", f"{c.project_ms:.1f}", *(f"{c.steps_ms[s]:.1f}" for s in steps),
-                     f"{c.trafilatura_ms:.1f}" if c.trafilatura_ms is not None else "-"])
+        rows.append(
+            [
+                c.name,
+                f"{c.kb:.0f}",
+                f"{c.lxml_ms:.2f}",
+                f"{c.project_ms:.1f}",
+                *(f"{c.steps_ms[s]:.1f}" for s in steps),
+                f"{c.trafilatura_ms:.1f}" if c.trafilatura_ms is not None else "-",
+            ]
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    return "\n".join("  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths, strict=True))) for r in rows)
+    return "\n".join(
+        "  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths, strict=True)))
+        for r in rows
+    )
 
 
 def profile(folder: Path, mirror: Mirror | None, work: Path) -> int:

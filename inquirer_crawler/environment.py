@@ -11,9 +11,14 @@ import os
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
-FROM_ENVIRONMENT = ("INQUIRER_STATE_PATH", "INQUIRER_CONTACT",
-                    # fleet mode: what a worker's Scrapyd passes to every crawl (README "Fleet")
-                    "INQUIRER_DATABASE_URL", "INQUIRER_OUTPUT", "INQUIRER_NODE")
+FROM_ENVIRONMENT = (
+    "INQUIRER_STATE_PATH",
+    "INQUIRER_CONTACT",
+    # fleet mode: what a worker's Scrapyd passes to every crawl (README "Fleet")
+    "INQUIRER_DATABASE_URL",
+    "INQUIRER_OUTPUT",
+    "INQUIRER_NODE",
+)
 
 
 def setting(settings: BaseSettings, name: str) -> str:

@@ -81,8 +81,15 @@ EXPORT_FIELDS: list[str] = [f.name for f in fields(ArticleItem) if f.metadata.ge
 
 # Why a pipeline did not export a record: a closed set, read as ``ArticleDropped.reason``.
 DropReason = Literal[
-    "missing_title", "missing_body", "missing_published", "date_in_future", "date_implausible",
-    "parse_error", "schema_invalid", "duplicate", "unchanged",
+    "missing_title",
+    "missing_body",
+    "missing_published",
+    "date_in_future",
+    "date_implausible",
+    "parse_error",
+    "schema_invalid",
+    "duplicate",
+    "unchanged",
 ]
 DROP_REASONS: frozenset[str] = frozenset(get_args(DropReason))
 

@@ -127,7 +127,10 @@ INQUIRER_STATE_PATH = ".state/{site}.sqlite"
 # Set off by `scrapy parse`, `shell` and `check` (commands/): debugging leaves no trace.
 INQUIRER_STATE_ENABLED = True
 # Local files are written as <name>.part, fsync'd and renamed when complete (feeds/atomic.py).
-FEED_STORAGES = {"": "inquirer_crawler.feeds.atomic.AtomicFileFeedStorage", "file": "inquirer_crawler.feeds.atomic.AtomicFileFeedStorage"}
+FEED_STORAGES = {
+    "": "inquirer_crawler.feeds.atomic.AtomicFileFeedStorage",
+    "file": "inquirer_crawler.feeds.atomic.AtomicFileFeedStorage",
+}
 # Listing pages followed per listing (home, each section): a bound instead of DEPTH_LIMIT,
 # which would cut a long previous/next chain.
 INQUIRER_MAX_LISTING_PAGES = 1000

@@ -139,7 +139,9 @@ class ServedCrawl:
         return next((line for line in self.result.stderr.splitlines() if "crawl summary:" in line), "")
 
 
-def crawl_mirror(tmp_path: Path, spider: str, *args: str, host: str = "theinquirer.fr", root: Path = FIXTURES) -> ServedCrawl:
+def crawl_mirror(
+    tmp_path: Path, spider: str, *args: str, host: str = "theinquirer.fr", root: Path = FIXTURES
+) -> ServedCrawl:
     """Serve a mirror on 127.0.0.1, crawl it with ``-a start=`` in a subprocess, return records and requests."""
     from tests.mirror_server import MirrorServer
 

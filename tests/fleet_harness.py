@@ -40,14 +40,21 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
 def fleet_command(dsn: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """``scrapy fleet …`` as cron or a person runs it."""
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_DATABASE_URL": dsn}
-    return subprocess.run([sys.executable, "-m", "scrapy.cmdline", "fleet", *args], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy.cmdline", "fleet", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @dataclass
 class Site:
-    host: str               # its public name, in the records' URLs
-    articles: list[str]     # the article paths, /article-00001-…/
+    host: str  # its public name, in the records' URLs
+    articles: list[str]  # the article paths, /article-00001-…/
     article_urls: list[str]
     server: MirrorServer
 
@@ -119,18 +126,32 @@ class ScrapydWorker:
     in its own folder, its own port and its own process group (kill -9 of the group is the loss
     of the machine with every crawl it runs)."""
 
-    def __init__(self, folder: Path, node: str, dsn: str, output_template: str, max_proc: int = 3,
-                 settings_module: str = "tests.fleet_settings") -> None:
+    def __init__(
+        self,
+        folder: Path,
+        node: str,
+        dsn: str,
+        output_template: str,
+        max_proc: int = 3,
+        settings_module: str = "tests.fleet_settings",
+    ) -> None:
         self.folder = folder
         self.node = node
         self.port = _free_port()
         folder.mkdir(parents=True, exist_ok=True)
         config = configparser.ConfigParser()
         config.read_string(resources.files("inquirer_crawler.fleet").joinpath("scrapyd.conf").read_text("utf-8"))
-        config["scrapyd"].update({
-            "node_name": node, "http_port": str(self.port), "max_proc": str(max_proc), "poll_interval": "0.2",
-            "logs_dir": str(folder / "logs"), "eggs_dir": str(folder / "eggs"), "dbs_dir": str(folder / "dbs"),
-        })
+        config["scrapyd"].update(
+            {
+                "node_name": node,
+                "http_port": str(self.port),
+                "max_proc": str(max_proc),
+                "poll_interval": "0.2",
+                "logs_dir": str(folder / "logs"),
+                "eggs_dir": str(folder / "eggs"),
+                "dbs_dir": str(folder / "dbs"),
+            }
+        )
         config["settings"]["inquirer_crawler"] = settings_module  # the real settings, another delay
         with (folder / "scrapyd.conf").open("w") as handle:
             config.write(handle)
@@ -140,8 +161,14 @@ class ScrapydWorker:
 
     def start(self) -> ScrapydWorker:
         log = (self.folder / "scrapyd.log").open("ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=self.folder, env=self.env,
-                                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "scrapyd"],
+            cwd=self.folder,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         wait_for(self._answers, 60, f"{self.node}'s Scrapyd to answer")
         return self

@@ -17,7 +17,9 @@ import brotli
 from tests.conftest import FIXTURES
 
 HOST = "hostile.test"
-TEMPLATE = FIXTURES / "theinquirer.fr" / "la-fed-ouvre-la-voie-a-une-hausse-de-ses-taux-des-le-mois-de-mars" / "index.html"
+TEMPLATE = (
+    FIXTURES / "theinquirer.fr" / "la-fed-ouvre-la-voie-a-une-hausse-de-ses-taux-des-le-mois-de-mars" / "index.html"
+)
 TEMPLATE_URL = "https://theinquirer.fr/la-fed-ouvre-la-voie-a-une-hausse-de-ses-taux-des-le-mois-de-mars/"
 TEMPLATE_TITLE = "La Fed ouvre la voie à une hausse de ses taux dès le mois de mars"
 PUBLISHED = "2022-01-26T20:30:00+00:00"
@@ -38,10 +40,12 @@ def article(path: str, title: str, published: str = PUBLISHED, previous: str = "
     assert _PREVIOUS in html
     nav = (
         f'<div class="tdb-next-post tdb-next-post-bg tdb-post-prev"><span>Article précédent</span><a href="{previous}">Avant</a></div>'
-        if previous else '<div class="tdb-next-post tdb-post-prev"></div>'
+        if previous
+        else '<div class="tdb-next-post tdb-post-prev"></div>'
     ) + (
         f'<div class="tdb-next-post tdb-next-post-bg tdb-post-next"><span>Article suivant</span><a href="{next_}">Après</a></div>'
-        if next_ else '<div class="tdb-next-post tdb-post-next"></div>'
+        if next_
+        else '<div class="tdb-next-post tdb-post-next"></div>'
     )
     html = html.replace(_PREVIOUS, nav)
     html = html.replace(TEMPLATE_URL, f"https://{HOST}{path}").replace(TEMPLATE_TITLE, title)
@@ -117,6 +121,8 @@ def bombs() -> dict[str, tuple[int, dict[str, str], bytes]]:
         "/a-gzip-bomb/": (200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, gzip.compress(zeros)),
         "/a-brotli-bomb/": (200, {"Content-Type": "text/html", "Content-Encoding": "br"}, brotli.compress(zeros)),
         "/a-truncated-gzip/": (
-            200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, compressed[: len(compressed) // 2]
+            200,
+            {"Content-Type": "text/html", "Content-Encoding": "gzip"},
+            compressed[: len(compressed) // 2],
         ),
     }

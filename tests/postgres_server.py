@@ -24,8 +24,18 @@ from typing import Self
 
 # Debian's layout; PG_BIN overrides it on other machines.
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-SERVER_OPTIONS = ("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                  "-c", "max_connections=200", "-c", "shared_buffers=32MB")
+SERVER_OPTIONS = (
+    "-c",
+    "fsync=off",
+    "-c",
+    "synchronous_commit=off",
+    "-c",
+    "full_page_writes=off",
+    "-c",
+    "max_connections=200",
+    "-c",
+    "shared_buffers=32MB",
+)
 
 
 class PostgresUnavailable(RuntimeError):
@@ -61,19 +71,43 @@ class PostgresServer:
     def _as_owner(self, *command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """A server program, as the cluster's owner when we are root (PostgreSQL refuses root)."""
         prefix = ["runuser", "-u", self.user, "--"] if os.geteuid() == 0 else []
-        result = subprocess.run([*prefix, *command], capture_output=True, text=True, timeout=timeout, check=False,
-                                cwd=self.folder)
+        result = subprocess.run(
+            [*prefix, *command], capture_output=True, text=True, timeout=timeout, check=False, cwd=self.folder
+        )
         if result.returncode != 0:
             raise PostgresUnavailable(f"{Path(command[0]).name} failed: {(result.stderr or result.stdout)[-1500:]}")
         return result
 
     def start(self) -> None:
-        self._as_owner(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", self.user, "-A", "trust",
-                       "--no-sync", "-E", "UTF8", "--locale=C")
-        options = " ".join(("-p", str(self.port), "-k", str(self.folder), "-c", f"listen_addresses={self.host}",
-                            *SERVER_OPTIONS))
-        self._as_owner(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "server.log"),
-                       "-o", options, "-w", "-t", "60", "start")
+        self._as_owner(
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            self.user,
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        )
+        options = " ".join(
+            ("-p", str(self.port), "-k", str(self.folder), "-c", f"listen_addresses={self.host}", *SERVER_OPTIONS)
+        )
+        self._as_owner(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.folder / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():

@@ -39,8 +39,11 @@ def date_sitemap_index(root: Path, lastmod: str) -> None:
     """The index dates its post sitemap (as Yoast and RankMath do; WordPress core does not)."""
     index = root / HOST / "wp-sitemap.xml"
     child = f"<loc>https://{HOST}/wp-sitemap-posts-post-1.xml</loc>"
-    text = re.sub(rf"{re.escape(child)}(<lastmod>[^<]*</lastmod>)?", f"{child}<lastmod>{lastmod}</lastmod>",
-                  index.read_text("utf-8"))
+    text = re.sub(
+        rf"{re.escape(child)}(<lastmod>[^<]*</lastmod>)?",
+        f"{child}<lastmod>{lastmod}</lastmod>",
+        index.read_text("utf-8"),
+    )
     index.write_text(text, "utf-8")
 
 
@@ -63,7 +66,9 @@ def add_article(root: Path, number: int) -> str:
     listing = root / HOST / "category" / "economie" / "index.html"
     text = listing.read_text("utf-8")
     module = f'<div class="td_module_10 td_module_wrap"><h3 class="entry-title td-module-title"><a href="https://{HOST}/{slug}/" rel="bookmark">{title}</a></h3></div>'
-    listing.write_text(text.replace('<div class="td-ss-main-content">', '<div class="td-ss-main-content">' + module, 1), "utf-8")
+    listing.write_text(
+        text.replace('<div class="td-ss-main-content">', '<div class="td-ss-main-content">' + module, 1), "utf-8"
+    )
     return f"/{slug}/"
 
 

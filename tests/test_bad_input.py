@@ -58,9 +58,16 @@ def downloaded(body: bytes, content_type: str = "text/html") -> TextResponse:
 
 @pytest.mark.parametrize(
     ("text", "charset"),
-    [("Привет мир", "windows-1251"), ("Zażółć gęślą jaźń", "iso-8859-2"), ("Καλημέρα κόσμε", "iso-8859-7"),
-     ("مرحبا بالعالم", "windows-1256"), ("Příliš žluťoučký kůň", "windows-1250"), ("日本語のページ", "shift_jis"),
-     ("Здраво свете", "koi8-r"), ("Été à Montréal", "iso-8859-15")],
+    [
+        ("Привет мир", "windows-1251"),
+        ("Zażółć gęślą jaźń", "iso-8859-2"),
+        ("Καλημέρα κόσμε", "iso-8859-7"),
+        ("مرحبا بالعالم", "windows-1256"),
+        ("Příliš žluťoučký kůň", "windows-1250"),
+        ("日本語のページ", "shift_jis"),
+        ("Здраво свете", "koi8-r"),
+        ("Été à Montréal", "iso-8859-15"),
+    ],
 )
 def test_a_declared_charset_is_honoured_whatever_it_is(text: str, charset: str) -> None:
     # Was: every charset but Latin-1/cp1252/8859-15 failed the UTF-8 check and was re-read as
@@ -123,15 +130,20 @@ def through_integrity(response: Response, maxsize: int = 0) -> Response:
 
 def test_a_whole_page_without_closing_html_is_a_page() -> None:
     # Was: any article whose last 16 KiB lacked "</html" failed as truncated_body, every run.
-    response = through_integrity(HtmlResponse(URL, body=WHOLE, headers={"Content-Length": str(len(WHOLE))},
-                                              request=Request(URL)))
+    response = through_integrity(
+        HtmlResponse(URL, body=WHOLE, headers={"Content-Length": str(len(WHOLE))}, request=Request(URL))
+    )
     assert b"</html" not in WHOLE and unusable(response) is None
 
 
 @pytest.mark.parametrize(
     ("coding", "compress"),
-    [(b"gzip", gzip.compress), (b"deflate", zlib.compress), (b"deflate", lambda b: zlib.compress(b, wbits=-15)),
-     (b"br", brotli.compress)],
+    [
+        (b"gzip", gzip.compress),
+        (b"deflate", zlib.compress),
+        (b"deflate", lambda b: zlib.compress(b, wbits=-15)),
+        (b"br", brotli.compress),
+    ],
 )
 def test_a_compressed_stream_that_did_not_end_is_truncated(coding: bytes, compress: object) -> None:
     whole = compress(WHOLE)  # type: ignore[operator]
@@ -173,8 +185,12 @@ def test_a_url_that_keeps_failing_is_given_up_after_the_bounded_number_of_runs(t
     # A success in between starts the count again.
     store.discover("site/b", "https://site/b/")
     store.fail_for_now("site/b", "https://site/b/", "timeout", limit=2)
-    store.stage("site/b", ExportedRecord(url="https://site/b/", post_id=None, published=None, modified=None,
-                                         content_hash="h", lastmod=None))
+    store.stage(
+        "site/b",
+        ExportedRecord(
+            url="https://site/b/", post_id=None, published=None, modified=None, content_hash="h", lastmod=None
+        ),
+    )
     store.discover("site/b", "https://site/b/")
     assert store.fail_for_now("site/b", "https://site/b/", "timeout", limit=2) is False
 
@@ -200,13 +216,26 @@ def test_a_state_file_from_before_the_failure_count_is_migrated(tmp_path: Path) 
 
 
 def test_every_text_field_has_its_entities_decoded_once() -> None:
-    record = run_pipelines(item(
-        "<p>Tom &amp;#038; Jerry</p>", title="News &#038; Analysis", subtitle="A &amp;amp; B", section="Économie &#038; Bourse",
-        author="Jean &#038; Marie", summary="R&amp;D", tags=["A &#038; B"], categories=["Vie &#038; Santé"],
-        previous={"url": URL + "p/", "title": "Avant &#038; après"},
-    ))
+    record = run_pipelines(
+        item(
+            "<p>Tom &amp;#038; Jerry</p>",
+            title="News &#038; Analysis",
+            subtitle="A &amp;amp; B",
+            section="Économie &#038; Bourse",
+            author="Jean &#038; Marie",
+            summary="R&amp;D",
+            tags=["A &#038; B"],
+            categories=["Vie &#038; Santé"],
+            previous={"url": URL + "p/", "title": "Avant &#038; après"},
+        )
+    )
     assert (record.title, record.subtitle, record.section, record.author, record.summary) == (
-        "News & Analysis", "A &amp; B", "Économie & Bourse", "Jean & Marie", "R&D")
+        "News & Analysis",
+        "A &amp; B",
+        "Économie & Bourse",
+        "Jean & Marie",
+        "R&D",
+    )
     assert (record.tags, record.categories, record.previous["title"]) == (["A & B"], ["Vie & Santé"], "Avant & après")
     assert record.body == "Tom & Jerry"
 
@@ -223,10 +252,20 @@ def test_an_invalid_record_is_dropped_as_schema_invalid_and_counted() -> None:
 def test_the_compiled_validator_agrees_with_jsonschema(replay_records: dict[str, dict[str, object]]) -> None:
     # The oracle: every fixture record, and each one broken a few ways, judged alike by both.
     oracle = jsonschema.validators.validator_for(SCHEMA)(SCHEMA, format_checker=jsonschema.FormatChecker())
-    breakages = [("title", 7), ("published", "hier"), ("word_count", -1), ("images", [{"url": 1}]), ("url", None),
-                 ("extra", "field"), ("categories", "Économie"), ("fetched_at", "2026-01-01T00:00:00+01:00"),
-                 ("body_html", "<p>x</p><DIV>y</div>"), ("body_html", '<p onClick = "x">y</p>'),
-                 ("body_html", "<p>a\u00a0class= b</p>"), ("title", "Titre\u2028coupé")]
+    breakages = [
+        ("title", 7),
+        ("published", "hier"),
+        ("word_count", -1),
+        ("images", [{"url": 1}]),
+        ("url", None),
+        ("extra", "field"),
+        ("categories", "Économie"),
+        ("fetched_at", "2026-01-01T00:00:00+01:00"),
+        ("body_html", "<p>x</p><DIV>y</div>"),
+        ("body_html", '<p onClick = "x">y</p>'),
+        ("body_html", "<p>a\u00a0class= b</p>"),
+        ("title", "Titre\u2028coupé"),
+    ]
     assert replay_records
     for record in replay_records.values():
         for broken in [dict(record), *({**record, key: value} for key, value in breakages)]:
@@ -246,8 +285,12 @@ def test_the_forbidden_markup_check_answers_as_the_schema_pattern() -> None:
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
         assert forbidden_markup(text) == (pattern.search(text) is not None), repr(text)
     for record in replay_bodies():
-        for html in (record, record.replace("<p>", "<p onclick=x>", 1), record.replace("<p>", "<Span>", 1),
-                     record + "<p>2 class = 3</p>"):
+        for html in (
+            record,
+            record.replace("<p>", "<p onclick=x>", 1),
+            record.replace("<p>", "<Span>", 1),
+            record + "<p>2 class = 3</p>",
+        ):
             assert forbidden_markup(html) == (pattern.search(html) is not None)
 
 

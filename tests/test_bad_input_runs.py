@@ -22,8 +22,15 @@ from tests.hostile_site import HOST, article, fixed, listing
 from tests.mirror_server import MirrorServer
 
 CYRILLIC = "Привет мир: новости дня"
-LINKS = ["/b-cp1251/", "/b-no-html-end/", "/b-mojibake-body/", "/b-comment/", "/b-entities/", "/b-gzip-no-end/",
-         "/b-always-500/"]
+LINKS = [
+    "/b-cp1251/",
+    "/b-no-html-end/",
+    "/b-mojibake-body/",
+    "/b-comment/",
+    "/b-entities/",
+    "/b-gzip-no-end/",
+    "/b-always-500/",
+]
 
 
 def _routes() -> dict[str, Any]:
@@ -31,16 +38,21 @@ def _routes() -> dict[str, Any]:
     cp1251 = article("/b-cp1251/", CYRILLIC).replace('<meta charset="UTF-8">', '<meta charset="windows-1251">')
     no_end = article("/b-no-html-end/", "Sans fin de document").replace("</body>", "").replace("</html>", "")
     mojibake = article("/b-mojibake-body/", "Corps abîmé").replace(
-        "<p>", "<p>" + "Il est allé à Paris.".encode().decode("cp1252") + "</p><p>", 1)
+        "<p>", "<p>" + "Il est allé à Paris.".encode().decode("cp1252") + "</p><p>", 1
+    )
     comment = article("/b-comment/", "Un commentaire à côté").replace(
-        "<article id=", "<!-- tdb template --><?php echo 1; ?><article id=", 1)
+        "<article id=", "<!-- tdb template --><?php echo 1; ?><article id=", 1
+    )
     entities = article("/b-entities/", "News &amp;#038; Analysis")
     gzip_no_end = gzip.compress(article("/b-gzip-no-end/", "Compressé sans fin").replace("</html>", "").encode())
     return {
         "/": fixed(200, {"Content-Type": html}, listing(LINKS).encode()),
         "/robots.txt": fixed(200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n"),
-        "/b-cp1251/": fixed(200, {"Content-Type": "text/html; charset=windows-1251"},
-                            cp1251.encode("windows-1251", errors="xmlcharrefreplace")),
+        "/b-cp1251/": fixed(
+            200,
+            {"Content-Type": "text/html; charset=windows-1251"},
+            cp1251.encode("windows-1251", errors="xmlcharrefreplace"),
+        ),
         "/b-no-html-end/": fixed(200, {"Content-Type": html}, no_end.encode()),
         "/b-mojibake-body/": fixed(200, {"Content-Type": html}, mojibake.encode()),
         "/b-comment/": fixed(200, {"Content-Type": html}, comment.encode()),
@@ -61,10 +73,26 @@ class Run:
 def crawl(tmp: Path, state: Path, run: int) -> Run:
     out = tmp / f"out{run}.jsonl"
     with MirrorServer(tmp, HOST, routes=_routes()) as server:
-        command = [sys.executable, "-m", "scrapy.cmdline", "crawl", "newspaper", "-a", f"start={server.url}",
-                   "-O", str(out), *FAST, "-s", "RETRY_TIMES=0", "-s", "INQUIRER_MAX_FAILED_RUNS=2"]
+        command = [
+            sys.executable,
+            "-m",
+            "scrapy.cmdline",
+            "crawl",
+            "newspaper",
+            "-a",
+            f"start={server.url}",
+            "-O",
+            str(out),
+            *FAST,
+            "-s",
+            "RETRY_TIMES=0",
+            "-s",
+            "INQUIRER_MAX_FAILED_RUNS=2",
+        ]
         env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(state)}
-        result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+        result = subprocess.run(
+            command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+        )
         requests = list(server.requests)
     records = {r["url"].split(HOST, 1)[1]: r for r in read_jsonl(out)} if out.exists() else {}
     for record in records.values():
@@ -89,8 +117,14 @@ def test_the_runs_end_without_a_traceback(runs: list[Run]) -> None:
 
 
 def test_every_page_real_sites_send_is_exported(runs: list[Run]) -> None:
-    assert set(runs[0].records) == {"/b-cp1251/", "/b-no-html-end/", "/b-mojibake-body/", "/b-comment/", "/b-entities/",
-                                    "/b-gzip-no-end/"}
+    assert set(runs[0].records) == {
+        "/b-cp1251/",
+        "/b-no-html-end/",
+        "/b-mojibake-body/",
+        "/b-comment/",
+        "/b-entities/",
+        "/b-gzip-no-end/",
+    }
 
 
 def test_a_windows_1251_page_reads_as_cyrillic(runs: list[Run]) -> None:  # finding 1

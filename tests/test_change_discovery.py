@@ -16,15 +16,19 @@ from inquirer_crawler.state.store import Baseline, KnownArticle
 
 ORIGIN = "http://127.0.0.1:8080/"
 SITE = "https://theinquirer.fr/"
-INDEX = (b'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-         b"<sitemap><loc>https://theinquirer.fr/wp-sitemap-posts-post-1.xml</loc><lastmod>2022-01-27</lastmod></sitemap>"
-         b"<sitemap><loc>https://theinquirer.fr/wp-sitemap-posts-post-2.xml</loc><lastmod>2022-02-01</lastmod></sitemap>"
-         b"</sitemapindex>")
-URLSET = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-          b"<url><loc>https://theinquirer.fr/known-same/</loc><lastmod>2022-01-10T00:00:00+00:00</lastmod></url>"
-          b"<url><loc>https://theinquirer.fr/known-corrected/</loc><lastmod>2022-01-20T00:00:00+00:00</lastmod></url>"
-          b"<url><loc>https://theinquirer.fr/new/</loc><lastmod>2022-01-21T00:00:00+00:00</lastmod></url>"
-          b"<url><loc>https://elsewhere.example/x/</loc></url></urlset>")
+INDEX = (
+    b'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    b"<sitemap><loc>https://theinquirer.fr/wp-sitemap-posts-post-1.xml</loc><lastmod>2022-01-27</lastmod></sitemap>"
+    b"<sitemap><loc>https://theinquirer.fr/wp-sitemap-posts-post-2.xml</loc><lastmod>2022-02-01</lastmod></sitemap>"
+    b"</sitemapindex>"
+)
+URLSET = (
+    b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    b"<url><loc>https://theinquirer.fr/known-same/</loc><lastmod>2022-01-10T00:00:00+00:00</lastmod></url>"
+    b"<url><loc>https://theinquirer.fr/known-corrected/</loc><lastmod>2022-01-20T00:00:00+00:00</lastmod></url>"
+    b"<url><loc>https://theinquirer.fr/new/</loc><lastmod>2022-01-21T00:00:00+00:00</lastmod></url>"
+    b"<url><loc>https://elsewhere.example/x/</loc></url></urlset>"
+)
 
 
 def key(url: str) -> str:
@@ -39,11 +43,23 @@ def discovery(baseline: Baseline | None = None) -> tuple[ChangeDiscovery, UrlOut
     stats: list[str] = []
     outcomes = UrlOutcomes(key, None)
     policy = UrlPolicy(origin=ORIGIN, aliases={"theinquirer.fr", "127.0.0.1:8080"})
-    state = {k.key: k for k in (known("known-same", "2022-01-10T00:00:00+00:00"),
-                                known("known-corrected", "2022-01-12T00:00:00+00:00"))}
-    changes = ChangeDiscovery(ORIGIN, LinkFilter(policy, lambda: outcomes, stats.append), state.get, baseline or Baseline(),
-                              outcomes,
-                              SiteDates(), lambda url: scrapy.Request(url), stats.append)
+    state = {
+        k.key: k
+        for k in (
+            known("known-same", "2022-01-10T00:00:00+00:00"),
+            known("known-corrected", "2022-01-12T00:00:00+00:00"),
+        )
+    }
+    changes = ChangeDiscovery(
+        ORIGIN,
+        LinkFilter(policy, lambda: outcomes, stats.append),
+        state.get,
+        baseline or Baseline(),
+        outcomes,
+        SiteDates(),
+        lambda url: scrapy.Request(url),
+        stats.append,
+    )
     return changes, outcomes, stats
 
 

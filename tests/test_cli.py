@@ -12,7 +12,10 @@ from tests.conftest import EXPECTATIONS, read_jsonl, run_crawl
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-a", "replay=/no/such/folder", "-a", "urls=https://theinquirer.fr/x/"], "replay: folder '/no/such/folder' does not exist"),
+        (
+            ["-a", "replay=/no/such/folder", "-a", "urls=https://theinquirer.fr/x/"],
+            "replay: folder '/no/such/folder' does not exist",
+        ),
         (["-a", "urls=ftp://theinquirer.fr/x/"], "urls: 'ftp://theinquirer.fr/x/' is not an http(s) URL"),
         (["-a", "colour=blue", "-a", "urls=https://theinquirer.fr/x/"], "unknown argument 'colour'"),
         (["-a", "_job=../../etc", "-a", "urls=https://theinquirer.fr/x/"], "_job: '../../etc' is not a job id"),
@@ -29,7 +32,17 @@ def test_wrong_argument_stops_at_once_with_one_line(args: list[str], message: st
 def test_scrapyds_job_argument_is_accepted(tmp_path: Path) -> None:
     """Scrapyd runs every job as ``scrapy crawl SPIDER -a _job=<id> …``: that must not exit 2."""
     out = tmp_path / "out.jsonl"
-    result = run_crawl("newspaper", "-a", "replay=fixtures", "-a", f"urls={EXPECTATIONS[0].url}",
-                       "-a", "_job=6487ec79947edab326d6db28a2d86511e8247444", "-O", str(out), timeout=120)
+    result = run_crawl(
+        "newspaper",
+        "-a",
+        "replay=fixtures",
+        "-a",
+        f"urls={EXPECTATIONS[0].url}",
+        "-a",
+        "_job=6487ec79947edab326d6db28a2d86511e8247444",
+        "-O",
+        str(out),
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert len(read_jsonl(out)) == 1

@@ -68,8 +68,11 @@ def test_generic_spider_crawls_another_sites_markup_with_no_registry_entry(tmp_p
     assert all(r["language"] == "fr" and r["author"] == "Tokpanan Doré" for r in crawl.records)
     counts = Counter(crawl.requests)
     assert max(counts.values()) == 1
-    served = {"/" + str(p.relative_to(tmp_path / "mirror" / host)).removesuffix("index.html")
-              for p in (tmp_path / "mirror" / host).rglob("*") if p.is_file()}
+    served = {
+        "/" + str(p.relative_to(tmp_path / "mirror" / host)).removesuffix("index.html")
+        for p in (tmp_path / "mirror" / host).rglob("*")
+        if p.is_file()
+    }
     # Not in this mirror: the change sources a cron run asks for, each once, each a 404.
     change_sources = {"/wp-sitemap.xml", "/sitemap_index.xml", "/feed/"}
     unserved = {p for p in counts if p not in served and not p.startswith("/wp-json/")}

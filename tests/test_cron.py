@@ -19,8 +19,16 @@ from tests.mirror_server import MirrorServer
 from tests.site_edits import HOST, add_article, copy_mirror, correct_article
 
 ARTICLES = 12
-DISCOVERY = {"/robots.txt", "/wp-sitemap.xml", "/wp-sitemap-posts-post-1.xml", "/", "/category/internationales/",
-             "/category/economie/", "/category/societe/", "/category/sciences/"}
+DISCOVERY = {
+    "/robots.txt",
+    "/wp-sitemap.xml",
+    "/wp-sitemap-posts-post-1.xml",
+    "/",
+    "/category/internationales/",
+    "/category/economie/",
+    "/category/societe/",
+    "/category/sciences/",
+}
 
 
 def is_discovery(path: str) -> bool:
@@ -38,8 +46,14 @@ class CronSite:
     def run(self, *args: str, delay: float = 0.0) -> tuple[subprocess.CompletedProcess[str], list[str]]:
         with MirrorServer(self.root, HOST, delay=delay) as server:
             result = run_crawl(
-                "inquirer", "-a", f"start={server.url}", *FAST,
-                "-s", f"INQUIRER_OUTPUT={self.output}/%(name)s/%(time)s.jsonl", *args, state=self.state,
+                "inquirer",
+                "-a",
+                f"start={server.url}",
+                *FAST,
+                "-s",
+                f"INQUIRER_OUTPUT={self.output}/%(name)s/%(time)s.jsonl",
+                *args,
+                state=self.state,
             )
         assert "Traceback" not in result.stderr, result.stderr[result.stderr.index("Traceback") :][:3000]
         return result, list(server.requests)
@@ -86,7 +100,9 @@ def test_m_changed_articles_are_refetched_and_exported_again(site: CronSite) -> 
     site.run()
     changed = {
         correct_article(site.root, "la-grece-autorise-lentree-avec-un-test-dantigene-rapide-valable-24-heures"),
-        correct_article(site.root, "burkina-faso-des-militaires-annoncent-avoir-pris-le-pouvoir-et-suspendu-la-constitution"),
+        correct_article(
+            site.root, "burkina-faso-des-militaires-annoncent-avoir-pris-le-pouvoir-et-suspendu-la-constitution"
+        ),
     }
     result, requests = site.run()
     assert result.returncode == 0, result.stderr[-2000:]
@@ -112,9 +128,22 @@ def test_a_second_run_refuses_while_the_first_runs(site: CronSite) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(site.state)}
     with MirrorServer(site.root, HOST, delay=0.5) as server:
         first = subprocess.Popen(
-            [sys.executable, "-m", "scrapy.cmdline", "crawl", "inquirer", "-a", f"start={server.url}", *FAST,
-             "-s", f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl"],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "scrapy.cmdline",
+                "crawl",
+                "inquirer",
+                "-a",
+                f"start={server.url}",
+                *FAST,
+                "-s",
+                f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             _wait_for(lambda: len(server.requests) >= 1)
@@ -135,9 +164,24 @@ def test_kill_9_then_rerun_loses_and_duplicates_nothing(site: CronSite, kill_aft
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(site.state)}
     with MirrorServer(site.root, HOST, delay=0.05) as server:
         crawl = subprocess.Popen(
-            [sys.executable, "-m", "scrapy.cmdline", "crawl", "inquirer", "-a", f"start={server.url}", *FAST,
-             "-s", "CONCURRENT_REQUESTS=2", "-s", f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl"],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "scrapy.cmdline",
+                "crawl",
+                "inquirer",
+                "-a",
+                f"start={server.url}",
+                *FAST,
+                "-s",
+                "CONCURRENT_REQUESTS=2",
+                "-s",
+                f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         _wait_for(lambda: len(server.requests) >= kill_after or crawl.poll() is not None)
         crawl.send_signal(signal.SIGKILL)
@@ -179,7 +223,9 @@ def test_markup_drift_fails_the_run_with_one_line(site: CronSite) -> None:
         html = re.sub(r"<h1\b[^>]*>.*?</h1>", "", html, flags=re.DOTALL)
         html = re.sub(r'<meta property="og:title"[^>]*>|<title>.*?</title>', "", html, flags=re.DOTALL)
         html = re.sub(r'<script type="application/ld\+json".*?</script>', "", html, flags=re.DOTALL)
-        page.write_text(html.replace("td-post-content", "new-theme-content").replace("tdb_single_content", "x"), "utf-8")
+        page.write_text(
+            html.replace("td-post-content", "new-theme-content").replace("tdb_single_content", "x"), "utf-8"
+        )
     result, _ = site.run()
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
@@ -201,8 +247,15 @@ def test_rest_api_finds_changed_articles_when_there_is_no_sitemap(site: CronSite
     posts = json.dumps([{"link": f"https://{HOST}/{slug}/", "modified_gmt": "2022-02-01T09:00:00"}]).encode()
     routes = {"/wp-json/wp/v2/posts": lambda path: (200, {"Content-Type": "application/json"}, posts)}
     with MirrorServer(site.root, HOST, routes=routes) as server:
-        result = run_crawl("inquirer", "-a", f"start={server.url}", *FAST, "-s",
-                           f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl", state=site.state)
+        result = run_crawl(
+            "inquirer",
+            "-a",
+            f"start={server.url}",
+            *FAST,
+            "-s",
+            f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl",
+            state=site.state,
+        )
         requests = list(server.requests)
     assert result.returncode == 0, result.stderr[-2000:]
     rest = [p for p in requests if p.startswith("/wp-json/")]
@@ -219,12 +272,21 @@ def test_rss_feed_finds_new_articles_when_sitemap_and_rest_api_do_not_answer(sit
     new = add_article(site.root, 1)
     listing = site.root / HOST / "category" / "economie" / "index.html"
     listing.write_text(listing.read_text("utf-8").replace(new, "/"), "utf-8")  # not on any listing: feed only
-    feed = (f'<?xml version="1.0"?><rss version="2.0"><channel><item><link>https://{HOST}{new}</link></item>'
-            f"</channel></rss>").encode()
+    feed = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><item><link>https://{HOST}{new}</link></item>'
+        f"</channel></rss>"
+    ).encode()
     routes = {"/feed/": lambda path: (200, {"Content-Type": "application/rss+xml"}, feed)}
     with MirrorServer(site.root, HOST, routes=routes) as server:
-        result = run_crawl("inquirer", "-a", f"start={server.url}", *FAST, "-s",
-                           f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl", state=site.state)
+        result = run_crawl(
+            "inquirer",
+            "-a",
+            f"start={server.url}",
+            *FAST,
+            "-s",
+            f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl",
+            state=site.state,
+        )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "exported 1 (new 1, changed 0)" in result.stderr
     assert site.published()[-1]["url"] == f"https://{HOST}{new}"

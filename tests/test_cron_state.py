@@ -41,14 +41,17 @@ class Site:
         self.outputs = tmp_path / f"out-{address}"
         self.runs = 0
 
-    def crawl(self, *args: str, routes: dict | None = None, spider: str = "inquirer") -> tuple[subprocess.CompletedProcess[str], list[str], list[dict]]:  # type: ignore[type-arg]
+    def crawl(
+        self, *args: str, routes: dict | None = None, spider: str = "inquirer"
+    ) -> tuple[subprocess.CompletedProcess[str], list[str], list[dict]]:  # type: ignore[type-arg]
         self.runs += 1
         out = self.outputs / f"run{self.runs}.jsonl"
         with MirrorServer(self.root, HOST, routes=routes, address=self.address) as server:
-            result = run_crawl(spider, "-a", f"start={server.url}", *FAST, "-O", str(out), *args,
-                               state=self.states / "{site}.sqlite")
+            result = run_crawl(
+                spider, "-a", f"start={server.url}", *FAST, "-O", str(out), *args, state=self.states / "{site}.sqlite"
+            )
             requests = list(server.requests)
-        assert "Traceback" not in result.stderr, result.stderr[result.stderr.index("Traceback"):][:3000]
+        assert "Traceback" not in result.stderr, result.stderr[result.stderr.index("Traceback") :][:3000]
         return result, requests, read_jsonl(out) if out.exists() else []
 
 
@@ -123,13 +126,35 @@ def test_a_state_file_of_another_site_is_refused_with_one_line(tmp_path: Path) -
 
 
 def test_two_sites_crawl_side_by_side_and_the_same_site_twice_still_refuses(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(tmp_path / "states" / "{site}.sqlite")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "INQUIRER_STATE_PATH": str(tmp_path / "states" / "{site}.sqlite"),
+    }
     one, two = copy_mirror(tmp_path / "one"), copy_mirror(tmp_path / "two")
     with MirrorServer(one, HOST, delay=0.5) as a, MirrorServer(two, HOST, address="127.0.0.2", delay=0.5) as b:
-        runs = [subprocess.Popen([sys.executable, "-m", "scrapy.cmdline", "crawl", "newspaper", "-a", f"start={server.url}",
-                                  *FAST, "-O", str(tmp_path / f"{n}.jsonl")], cwd=REPO_ROOT, env=env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-                for n, server in enumerate((a, b))]
+        runs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "scrapy.cmdline",
+                    "crawl",
+                    "newspaper",
+                    "-a",
+                    f"start={server.url}",
+                    *FAST,
+                    "-O",
+                    str(tmp_path / f"{n}.jsonl"),
+                ],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for n, server in enumerate((a, b))
+        ]
         _wait_for(lambda: a.requests and b.requests)  # both hold their lock
         twice = run_crawl("newspaper", "-a", f"start={a.url}", *FAST, state=tmp_path / "states" / "{site}.sqlite")
         errors = [run.communicate(timeout=120)[1] for run in runs]
@@ -162,13 +187,15 @@ def test_a_change_the_site_dates_before_our_last_run_is_found_through_the_sitema
 
 @pytest.mark.parametrize(
     ("value", "start", "end"),
-    [("2022", "2022-01-01T00:00:00+00:00", "2023-01-01T00:00:00+00:00"),
-     ("2022-01", "2022-01-01T00:00:00+00:00", "2022-02-01T00:00:00+00:00"),
-     ("2022-12", "2022-12-01T00:00:00+00:00", "2023-01-01T00:00:00+00:00"),
-     ("2022-01-31", "2022-01-31T00:00:00+00:00", "2022-02-01T00:00:00+00:00"),
-     ("2022-01-31T10:20+01:00", "2022-01-31T10:20:00+01:00", "2022-01-31T10:20:00+01:00"),
-     ("2022-01-31T10:20:30Z", "2022-01-31T10:20:30+00:00", "2022-01-31T10:20:30+00:00"),
-     ("2022-01-31T10:20:30.45-05:00", "2022-01-31T10:20:30.450000-05:00", "2022-01-31T10:20:30.450000-05:00")],
+    [
+        ("2022", "2022-01-01T00:00:00+00:00", "2023-01-01T00:00:00+00:00"),
+        ("2022-01", "2022-01-01T00:00:00+00:00", "2022-02-01T00:00:00+00:00"),
+        ("2022-12", "2022-12-01T00:00:00+00:00", "2023-01-01T00:00:00+00:00"),
+        ("2022-01-31", "2022-01-31T00:00:00+00:00", "2022-02-01T00:00:00+00:00"),
+        ("2022-01-31T10:20+01:00", "2022-01-31T10:20:00+01:00", "2022-01-31T10:20:00+01:00"),
+        ("2022-01-31T10:20:30Z", "2022-01-31T10:20:30+00:00", "2022-01-31T10:20:30+00:00"),
+        ("2022-01-31T10:20:30.45-05:00", "2022-01-31T10:20:30.450000-05:00", "2022-01-31T10:20:30.450000-05:00"),
+    ],
 )
 def test_every_w3c_datetime_form_parses(value: str, start: str, end: str) -> None:
     period = w3c_period(value)
@@ -189,8 +216,11 @@ def test_sitemap_dates_of_every_form_never_stop_the_source(tmp_path: Path) -> No
     # a year and a month reach past what is known (changed); a day that ended before it does not;
     # an unreadable date is a change; the same instant to the minute with "Z" is not.
     forms = iter(["2022", "2022-01", "2022-01-17", "hier", "2022-01-20T11:10Z"])
-    text = re.sub(r"<lastmod>[^<]*</lastmod>", lambda m: f"<lastmod>{next(forms, None) or m.group(0)[9:-10]}</lastmod>",
-                  sitemap.read_text("utf-8"))
+    text = re.sub(
+        r"<lastmod>[^<]*</lastmod>",
+        lambda m: f"<lastmod>{next(forms, None) or m.group(0)[9:-10]}</lastmod>",
+        sitemap.read_text("utf-8"),
+    )
     sitemap.write_text(text, "utf-8")
     date_sitemap_index(site.root, "not a date")
     result, requests, _ = site.crawl()
@@ -207,7 +237,9 @@ def _without_sitemaps(root: Path) -> None:
     for name in ("wp-sitemap.xml", "wp-sitemap-posts-post-1.xml", "wp-sitemap-posts-page-1.xml"):
         (root / HOST / name).unlink()
     robots = root / HOST / "robots.txt"
-    robots.write_text("\n".join(line for line in robots.read_text("utf-8").splitlines() if not line.startswith("Sitemap:")))
+    robots.write_text(
+        "\n".join(line for line in robots.read_text("utf-8").splitlines() if not line.startswith("Sitemap:"))
+    )
 
 
 def test_the_strict_wordpress_server_refuses_what_wordpress_refuses() -> None:
@@ -216,7 +248,9 @@ def test_the_strict_wordpress_server_refuses_what_wordpress_refuses() -> None:
     assert api("/wp-json/wp/v2/posts?modified_after=yesterday")[0] == 400
     assert api("/wp-json/wp/v2/posts?per_page=101")[0] == 400
     assert api("/wp-json/wp/v2/posts?per_page=10&page=4")[0] == 400  # past the last page
-    status, headers, body = api("/wp-json/wp/v2/posts?per_page=10&page=3&modified_after=2022-01-05T00%3A00%3A00%2B00%3A00")
+    status, headers, body = api(
+        "/wp-json/wp/v2/posts?per_page=10&page=3&modified_after=2022-01-05T00%3A00%3A00%2B00%3A00"
+    )
     assert (status, headers["X-WP-Total"], headers["X-WP-TotalPages"], len(json.loads(body))) == (200, "25", "3", 5)
 
 
@@ -267,8 +301,17 @@ def test_urls_of_known_articles_are_exported_and_an_empty_run_writes_an_empty_fi
     assert (site.outputs / "run2.jsonl").read_bytes() == b""  # -O FILE is always written
     with MirrorServer(site.root, HOST) as server:
         out = tmp_path / "one.jsonl"
-        result = run_crawl("inquirer", "-a", f"start={server.url}", "-a", f"urls={server.url}{GRECE}/", *FAST, "-O", str(out),
-                           state=site.states / "{site}.sqlite")
+        result = run_crawl(
+            "inquirer",
+            "-a",
+            f"start={server.url}",
+            "-a",
+            f"urls={server.url}{GRECE}/",
+            *FAST,
+            "-O",
+            str(out),
+            state=site.states / "{site}.sqlite",
+        )
     assert result.returncode == 0, result.stderr[-2000:]
     assert [r["url"] for r in read_jsonl(out)] == [f"https://{HOST}/{GRECE}/"]
 
@@ -296,10 +339,21 @@ def test_scrapy_parse_writes_no_state_and_needs_no_start(tmp_path: Path) -> None
     site = Site(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(site.states / "{site}.sqlite")}
     with MirrorServer(site.root, HOST) as server:
-        runs = [subprocess.run([sys.executable, "-m", "scrapy.cmdline", "parse", *command, f"{server.url}{GRECE}/"],
-                               cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
-                for command in (["--spider=newspaper"],  # no other argument: the URL names the site
-                                ["--spider=inquirer", "-c", "parse_article", "-a", f"start={server.url}"])]
+        runs = [
+            subprocess.run(
+                [sys.executable, "-m", "scrapy.cmdline", "parse", *command, f"{server.url}{GRECE}/"],
+                cwd=REPO_ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            for command in (
+                ["--spider=newspaper"],  # no other argument: the URL names the site
+                ["--spider=inquirer", "-c", "parse_article", "-a", f"start={server.url}"],
+            )
+        ]
     for run in runs:
         assert run.returncode == 0, run.stderr[-2000:]
         assert "Traceback" not in run.stderr
@@ -318,7 +372,9 @@ def test_replaying_a_folder_twice_gives_identical_bytes(tmp_path: Path) -> None:
     outputs = []
     for n in range(2):
         out = tmp_path / f"{n}.jsonl"
-        result = run_crawl("inquirer", "-a", f"replay={root}", "-O", str(out), state=tmp_path / f"s{n}" / "{site}.sqlite")
+        result = run_crawl(
+            "inquirer", "-a", f"replay={root}", "-O", str(out), state=tmp_path / f"s{n}" / "{site}.sqlite"
+        )
         assert result.returncode == 0, result.stderr[-2000:]
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1] and outputs[0]
@@ -348,7 +404,9 @@ def test_the_first_formats_per_spider_file_is_split_by_site(tmp_path: Path) -> N
     legacy = tmp_path / "newspaper.sqlite"
     shutil.copyfile(OLD_STATE, legacy)
     with sqlite3.connect(legacy) as db:
-        db.execute("INSERT INTO articles (key, url, first_seen, last_exported) VALUES ('other.org/x', 'https://other.org/x/', 'a', 'a')")
+        db.execute(
+            "INSERT INTO articles (key, url, first_seen, last_exported) VALUES ('other.org/x', 'https://other.org/x/', 'a', 'a')"
+        )
     target = tmp_path / "theinquirer.fr.sqlite"
     assert adopt_first_format(legacy, target, "theinquirer.fr")
     store = SqliteStateStore(target, "theinquirer.fr")
@@ -364,8 +422,17 @@ def test_the_command_line_beats_the_environment(tmp_path: Path) -> None:
     site = Site(tmp_path)
     chosen = tmp_path / "chosen" / "{site}.sqlite"
     with MirrorServer(site.root, HOST) as server:
-        result = run_crawl("inquirer", "-a", f"start={server.url}", *FAST, "-O", str(tmp_path / "o.jsonl"),
-                           "-s", f"INQUIRER_STATE_PATH={chosen}", state=tmp_path / "env" / "{site}.sqlite")
+        result = run_crawl(
+            "inquirer",
+            "-a",
+            f"start={server.url}",
+            *FAST,
+            "-O",
+            str(tmp_path / "o.jsonl"),
+            "-s",
+            f"INQUIRER_STATE_PATH={chosen}",
+            state=tmp_path / "env" / "{site}.sqlite",
+        )
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "chosen" / "127.0.0.1.sqlite").exists()
     assert not (tmp_path / "env").exists()

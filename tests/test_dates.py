@@ -22,7 +22,11 @@ def at(value: str) -> datetime:
         # zimeye: datePublished +00:00, dateModified +01:00 (a post scheduled half an hour after its last edit)
         ("2020-03-23T18:15:00+00:00", ["2020-03-23T17:46:06+01:00"], "2020-03-23T18:15:00+01:00"),
         # the nearest stated date gives the offset: summer time for a summer date
-        ("2021-07-01T10:00:00+00:00", ["2021-01-10T09:00:00+01:00", "2021-06-20T09:00:00+02:00"], "2021-07-01T10:00:00+02:00"),
+        (
+            "2021-07-01T10:00:00+00:00",
+            ["2021-01-10T09:00:00+01:00", "2021-06-20T09:00:00+02:00"],
+            "2021-07-01T10:00:00+02:00",
+        ),
         # nothing states another offset (a site in UTC, or Yoast's UTC only): kept
         ("2020-11-04T16:14:08+00:00", ["2020-11-04T16:35:19+00:00"], "2020-11-04T16:14:08+00:00"),
         ("2020-11-04T16:14:08+00:00", [], "2020-11-04T16:14:08+00:00"),
@@ -44,19 +48,27 @@ def page(head: str, meta: str) -> ArticlePage:
 
 
 def test_microdata_published_in_utc_label_takes_the_modified_offset() -> None:
-    article = page("", '<meta itemprop="datePublished" content="2020-03-23T18:15:00+00:00">'
-                       '<meta itemprop="dateModified" content="2020-03-23T17:46:06+01:00">')
+    article = page(
+        "",
+        '<meta itemprop="datePublished" content="2020-03-23T18:15:00+00:00">'
+        '<meta itemprop="dateModified" content="2020-03-23T17:46:06+01:00">',
+    )
     assert article.published() == "2020-03-23T18:15:00+01:00"
     assert article.modified() == "2020-03-23T17:46:06+01:00"
 
 
 def test_an_seo_plugin_date_is_never_moved() -> None:
-    article = page('<meta property="article:published_time" content="2020-03-23T17:15:00+00:00">',
-                   '<meta itemprop="dateModified" content="2020-03-23T17:46:06+01:00">')
+    article = page(
+        '<meta property="article:published_time" content="2020-03-23T17:15:00+00:00">',
+        '<meta itemprop="dateModified" content="2020-03-23T17:46:06+01:00">',
+    )
     assert article.published() == "2020-03-23T17:15:00+00:00"
 
 
 def test_microdata_on_a_time_element_is_read() -> None:
-    article = page("", '<time itemprop="dateCreated" datetime="2019-11-20T01:22:37-05:00"></time>'
-                       '<time itemprop="dateModified" datetime="2019-11-20T06:38:32-05:00">11/20/19 6:38 AM</time>')
+    article = page(
+        "",
+        '<time itemprop="dateCreated" datetime="2019-11-20T01:22:37-05:00"></time>'
+        '<time itemprop="dateModified" datetime="2019-11-20T06:38:32-05:00">11/20/19 6:38 AM</time>',
+    )
     assert article.modified() == "2019-11-20T06:38:32-05:00"

@@ -38,9 +38,12 @@ def test_a_drop_is_a_dropitem_whose_message_still_names_reason_and_url() -> None
 
 @pytest.mark.parametrize(
     ("fields", "reason"),
-    [({"title": None}, "missing_title"), ({"published": None}, "missing_published"),
-     ({"published": "2099-01-01T00:00:00+00:00", "fetched_at": "2026-11-27T09:00:00+00:00"}, "date_in_future"),
-     ({"published": "1970-01-01T00:00:00+00:00"}, "date_implausible")],
+    [
+        ({"title": None}, "missing_title"),
+        ({"published": None}, "missing_published"),
+        ({"published": "2099-01-01T00:00:00+00:00", "fetched_at": "2026-11-27T09:00:00+00:00"}, "date_in_future"),
+        ({"published": "1970-01-01T00:00:00+00:00"}, "date_implausible"),
+    ],
 )
 def test_validate_raises_the_reason_as_an_attribute(fields: dict[str, object], reason: str) -> None:
     with pytest.raises(ArticleDropped) as raised:
@@ -81,8 +84,12 @@ def test_the_outcome_owner_settles_drops_by_the_attribute() -> None:
     spider = NewspaperSpider(start="https://theinquirer.fr/")
     extension = RunState(get_crawler())
     extension.outcomes = UrlOutcomes(spider.state_key, None)
-    for path, exception in (("/a/", ArticleDropped("missing_body", URL)), ("/b/", ArticleDropped("duplicate", URL)),
-                            ("/c/", IMPOSTOR), ("/d/", None)):
+    for path, exception in (
+        ("/a/", ArticleDropped("missing_body", URL)),
+        ("/b/", ArticleDropped("duplicate", URL)),
+        ("/c/", IMPOSTOR),
+        ("/d/", None),
+    ):
         record = ArticleItem(url="https://theinquirer.fr" + path, site="theinquirer.fr")
         extension.outcomes.requested(record.url)
         if exception is None:
@@ -91,7 +98,11 @@ def test_the_outcome_owner_settles_drops_by_the_attribute() -> None:
             extension.item_dropped(record, None, exception, None)  # type: ignore[arg-type]
     states = extension.outcomes.ledger.states
     assert [states[spider.state_key(f"https://theinquirer.fr/{p}/")] for p in "abcd"] == [
-        ("failed", "missing_body"), ("skipped", "duplicate_of"), ("failed", "error"), ("failed", "error")]
+        ("failed", "missing_body"),
+        ("skipped", "duplicate_of"),
+        ("failed", "error"),
+        ("failed", "error"),
+    ]
 
 
 def test_drop_reason_of_anything_else_is_error() -> None:

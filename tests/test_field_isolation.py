@@ -35,7 +35,9 @@ def fed(transform: object = None) -> str:
 def test_a_comment_beside_the_post_article_is_not_an_element_the_page_code_trips_on() -> None:
     # Was: ValueError "Input object is not an XML element: lxml.etree._Comment" from etree.iterwalk,
     # and the spider dropped the whole article as parse_error.
-    html = fed(lambda h: h.replace('<article id="template-id-3187"', '<!-- c --><?pi x?><article id="template-id-3187"', 1))
+    html = fed(
+        lambda h: h.replace('<article id="template-id-3187"', '<!-- c --><?pi x?><article id="template-id-3187"', 1)
+    )
     page = ArticlePage.from_html(html, URL, INQUIRER_FR, fetched_at=FETCHED)
     item = page.to_item()
     assert page.failed_fields == []
@@ -46,8 +48,13 @@ def test_a_comment_beside_the_post_article_is_not_an_element_the_page_code_trips
 def test_a_breadcrumb_position_that_is_no_number_keeps_the_section() -> None:
     # Was: ValueError from int("un") in pages/jsonld.py, the record lost as parse_error.
     def breadcrumb_only_in_jsonld(html: str) -> str:
-        html = re.sub(r'<div class="tdb-block-inner td-fix-index"><span><a title="" class="tdb-entry-crumb".*?</div>', "",
-                      html, count=1, flags=re.DOTALL)
+        html = re.sub(
+            r'<div class="tdb-block-inner td-fix-index"><span><a title="" class="tdb-entry-crumb".*?</div>',
+            "",
+            html,
+            count=1,
+            flags=re.DOTALL,
+        )
         html = re.sub(r'<ul class="tdb-category td-category">.*?</ul>', "", html, flags=re.DOTALL)
         return html.replace('"position":1,', '"position":"un",', 1)
 
@@ -85,8 +92,9 @@ def record_of(item: ArticleItem) -> dict[str, object]:
     return exported
 
 
-@pytest.mark.parametrize(("field", "reason"), [("title", "missing_title"), ("body_html", "missing_body"),
-                                                ("published", "missing_published")])
+@pytest.mark.parametrize(
+    ("field", "reason"), [("title", "missing_title"), ("body_html", "missing_body"), ("published", "missing_published")]
+)
 def test_only_title_body_and_date_drop_the_record(field: str, reason: str, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(self: ArticlePage) -> object:
         raise KeyError("x")
@@ -106,8 +114,9 @@ def test_the_spider_counts_a_failed_field_and_exports_the_record(monkeypatch: py
     crawler = get_crawler(NewspaperSpider)
     spider = NewspaperSpider.from_crawler(crawler, urls=URL)
     crawler.stats.open_spider()
-    response = HtmlResponse(URL, body=PAGE.read_bytes(), headers={"Content-Type": "text/html; charset=utf-8"},
-                            request=Request(URL))
+    response = HtmlResponse(
+        URL, body=PAGE.read_bytes(), headers={"Content-Type": "text/html; charset=utf-8"}, request=Request(URL)
+    )
     items = [out for out in spider.parse_article(response) if isinstance(out, ArticleItem)]
     assert len(items) == 1 and items[0].author is None and items[0].title
     assert crawler.stats.get_value("fields/failed/author") == 1

@@ -33,14 +33,17 @@ def db(fleet_dsn: str) -> Iterator[Any]:
 
 
 def _workers(tmp_path: Path, dsn: str, sites: FleetSites, max_proc: int) -> list[ScrapydWorker]:
-    return [ScrapydWorker(tmp_path / node, node, dsn, sites.output_template, max_proc=max_proc)
-            for node in ("worker-a", "worker-b")]
+    return [
+        ScrapydWorker(tmp_path / node, node, dsn, sites.output_template, max_proc=max_proc)
+        for node in ("worker-a", "worker-b")
+    ]
 
 
 def _runs(db: Any) -> list[dict[str, Any]]:
     cursor = db.execute(
         "SELECT s.name, r.id, r.job, r.node, r.pid, r.queued, r.started, r.ended, r.exit_status, r.reason"
-        " FROM fleet_runs r JOIN fleet_sites s ON s.id = r.site_id ORDER BY r.id")
+        " FROM fleet_runs r JOIN fleet_sites s ON s.id = r.site_id ORDER BY r.id"
+    )
     names = [c.name for c in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -49,7 +52,8 @@ def _all_done(db: Any, count: int) -> bool:
     """Every site's last run exited 0 and nothing is queued."""
     ok = db.execute(
         "SELECT count(*) FROM fleet_sites s WHERE (SELECT exit_status FROM fleet_runs r WHERE r.site_id = s.id"
-        " ORDER BY id DESC LIMIT 1) = 0").fetchone()[0]
+        " ORDER BY id DESC LIMIT 1) = 0"
+    ).fetchone()[0]
     return ok == count and db.execute("SELECT count(*) FROM fleet_jobs").fetchone()[0] == 0
 
 
@@ -66,7 +70,8 @@ def _assert_exactly_once(sites: FleetSites, db: Any) -> None:
     assert sites.stray_files() == []
     for run_id, discovered, closed in db.execute(
         "SELECT u.run_id, count(*), count(*) FILTER (WHERE u.state IN ('exported', 'failed', 'skipped'))"
-        " FROM fleet_run_urls u JOIN fleet_runs r ON r.id = u.run_id WHERE r.exit_status = 0 GROUP BY u.run_id"):
+        " FROM fleet_run_urls u JOIN fleet_runs r ON r.id = u.run_id WHERE r.exit_status = 0 GROUP BY u.run_id"
+    ):
         assert discovered == closed, f"run {run_id}: {discovered} discovered, {closed} ended"
     left = db.execute("SELECT key, state, run_id, url FROM fleet_urls WHERE state IN ('pending', 'staged')").fetchall()
     assert left == []
@@ -154,14 +159,20 @@ def test_kill_9_of_a_whole_worker_then_a_tick_the_other_finishes(tmp_path: Path,
             wait_for(lambda: sum(1 for r in _runs(db) if r["node"] == "worker-a") == 2, DRAIN, "worker-a's two runs")
             on_lost = {r["name"] for r in _runs(db) if r["node"] == "worker-a"}
             by_site = {s.name: s for s in sites.sites}
-            wait_for(lambda: all(sum(p in by_site[n].articles for p in by_site[n].server.requests) >= 1
-                                 for n in on_lost), DRAIN, "worker-a's crawls to be under way")
+            wait_for(
+                lambda: all(sum(p in by_site[n].articles for p in by_site[n].server.requests) >= 1 for n in on_lost),
+                DRAIN,
+                "worker-a's crawls to be under way",
+            )
             lost.kill_all()
             time.sleep(0.5)
             marks = {name: len(by_site[name].server.requests) for name in on_lost}
             published_before = {r["url"] for r in sites.published()}
-            wait_for(lambda: set(schedule.tick(db).queued) >= on_lost or _queued_or_done(db, on_lost), 60,
-                     "the tick to queue worker-a's sites again")
+            wait_for(
+                lambda: set(schedule.tick(db).queued) >= on_lost or _queued_or_done(db, on_lost),
+                60,
+                "the tick to queue worker-a's sites again",
+            )
             wait_for(lambda: _all_done(db, 4), DRAIN, "worker-b to finish everything")
         finally:
             lost.stop()
@@ -174,9 +185,10 @@ def test_kill_9_of_a_whole_worker_then_a_tick_the_other_finishes(tmp_path: Path,
         _assert_exactly_once(sites, db)
         for name in on_lost:
             site = by_site[name]
-            again = Counter(p for p in site.server.requests[marks[name]:] if p in site.articles)
-            unfinished = {p for p, url in zip(site.articles, site.article_urls, strict=True)
-                          if url not in published_before}
+            again = Counter(p for p in site.server.requests[marks[name] :] if p in site.articles)
+            unfinished = {
+                p for p, url in zip(site.articles, site.article_urls, strict=True) if url not in published_before
+            }
             assert set(again) == unfinished and set(again.values()) == {1}, name
 
 
@@ -185,5 +197,6 @@ def _queued_or_done(db: Any, names: set[str]) -> bool:
     rows = db.execute(
         "SELECT s.name FROM fleet_sites s WHERE s.name = ANY(%s) AND (EXISTS (SELECT 1 FROM fleet_jobs j"
         " WHERE j.site_id = s.id) OR (SELECT count(*) FROM fleet_runs r WHERE r.site_id = s.id) > 1)",
-        (list(names),)).fetchall()
+        (list(names),),
+    ).fetchall()
     return {row[0] for row in rows} == names

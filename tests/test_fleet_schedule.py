@@ -57,8 +57,9 @@ def _queue(dsn: str, node: str) -> PostgresSpiderQueue:
 
 
 def _queued(db: Any) -> list[str]:
-    return sorted(row[0] for row in db.execute(
-        "SELECT s.name FROM fleet_jobs j JOIN fleet_sites s ON s.id = j.site_id"))
+    return sorted(
+        row[0] for row in db.execute("SELECT s.name FROM fleet_jobs j JOIN fleet_sites s ON s.id = j.site_id")
+    )
 
 
 def test_setup_is_idempotent_and_keeps_the_data(db: Any) -> None:
@@ -70,10 +71,14 @@ def test_setup_is_idempotent_and_keeps_the_data(db: Any) -> None:
 
 def test_a_sites_file_adds_every_site_or_names_the_bad_line(tmp_path: Path, db: Any) -> None:
     good = tmp_path / "sites.txt"
-    good.write_text("# the fleet\nhttps://a.example/ group=ovh-1\n\nhttps://b.example/news interval=30m spider=inquirer\n")
+    good.write_text(
+        "# the fleet\nhttps://a.example/ group=ovh-1\n\nhttps://b.example/news interval=30m spider=inquirer\n"
+    )
     specs = read_sites_file(good, {"spider": "newspaper", "interval": "1h"}, SPIDERS)
     assert [(s.start_url, s.spider, s.interval_s, s.group) for s in specs] == [
-        ("https://a.example/", "newspaper", 3600, "ovh-1"), ("https://b.example/news/", "inquirer", 1800, None)]
+        ("https://a.example/", "newspaper", 3600, "ovh-1"),
+        ("https://b.example/news/", "inquirer", 1800, None),
+    ]
     assert add_sites(db, specs) == (2, 0)
     assert add_sites(db, specs) == (0, 2)  # again: updated, not doubled
     bad = tmp_path / "bad.txt"
@@ -133,8 +138,10 @@ def test_sites_of_one_group_never_queue_together(db: Any) -> None:
 def test_paused_held_and_not_yet_due_sites_are_not_queued(db: Any) -> None:
     paused, held, later, _due = _sites(db, "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5")
     schedule.pause(db, paused)
-    db.execute("UPDATE fleet_sites SET hold_until = now() + interval '1 hour', hold_reason = 'robots.txt 503'"
-               " WHERE id = %s", (held,))
+    db.execute(
+        "UPDATE fleet_sites SET hold_until = now() + interval '1 hour', hold_reason = 'robots.txt 503' WHERE id = %s",
+        (held,),
+    )
     db.execute("UPDATE fleet_sites SET next_due = now() + interval '1 hour' WHERE id = %s", (later,))
     report = schedule.tick(db)
     assert report.queued == ["127.0.0.5"] and report.waiting == {"127.0.0.3": "held"}
@@ -206,8 +213,15 @@ def test_the_queue_speaks_scrapyds_interface(fleet_dsn: str, db: Any) -> None:
 
 def _fleet(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_DATABASE_URL": dsn}
-    return subprocess.run([sys.executable, "-m", "scrapy.cmdline", "fleet", *args], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy.cmdline", "fleet", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_the_fleet_command_as_a_user_runs_it(tmp_path: Path, fleet_dsn: str) -> None:
@@ -225,12 +239,15 @@ def test_the_fleet_command_as_a_user_runs_it(tmp_path: Path, fleet_dsn: str) -> 
     assert "paused" in _fleet(fleet_dsn, "status").stdout
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["add", "ftp://x.example/"], "start: 'ftp://x.example/' is not an http(s) URL"),
-    (["add", "https://x.example/", "--interval", "often"], "interval: 'often' is not a duration"),
-    (["pause", "no.such.site"], "no site 'no.such.site' in the fleet"),
-    (["launch"], "give an action: setup, add, tick"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["add", "ftp://x.example/"], "start: 'ftp://x.example/' is not an http(s) URL"),
+        (["add", "https://x.example/", "--interval", "often"], "interval: 'often' is not a duration"),
+        (["pause", "no.such.site"], "no site 'no.such.site' in the fleet"),
+        (["launch"], "give an action: setup, add, tick"),
+    ],
+)
 def test_a_wrong_fleet_argument_is_one_line_and_exit_2(fleet_dsn: str, args: list[str], message: str) -> None:
     result = _fleet(fleet_dsn, *args)
     lines = result.stderr.strip().splitlines()

@@ -25,8 +25,14 @@ from tests.site_edits import HOST, add_article, copy_mirror
 from tests.test_cron import is_discovery
 
 ARTICLES = 12
-RECORD = ExportedRecord(url="https://theinquirer.fr/a/", post_id=1, published="2022-01-21T20:00:00+01:00",
-                        modified=None, content_hash="h1", lastmod=None)
+RECORD = ExportedRecord(
+    url="https://theinquirer.fr/a/",
+    post_id=1,
+    published="2022-01-21T20:00:00+01:00",
+    modified=None,
+    content_hash="h1",
+    lastmod=None,
+)
 
 
 def _site(dsn: str, start: str, spider: str = "inquirer") -> FleetSite:
@@ -74,8 +80,9 @@ def test_publish_marks_exported_and_renames(fleet_dsn: str, tmp_path: Path) -> N
     assert reopened.known("theinquirer.fr/a") is not None  # loaded once, at start
 
 
-def test_kill_between_commit_and_rename_is_rolled_forward(fleet_dsn: str, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_kill_between_commit_and_rename_is_rolled_forward(
+    fleet_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store, part, final = staged_run(fleet_dsn, tmp_path)
 
     def killed(*_: object) -> None:
@@ -159,17 +166,39 @@ class FleetSiteRuns:
         self.root = copy_mirror(tmp_path)
         self.dsn = dsn
         self.output = tmp_path / "output"
-        self.env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_DATABASE_URL": dsn,
-                    "INQUIRER_STATE_PATH": str(tmp_path / "must-not-exist" / "{spider}.sqlite")}
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO_ROOT),
+            "INQUIRER_DATABASE_URL": dsn,
+            "INQUIRER_STATE_PATH": str(tmp_path / "must-not-exist" / "{spider}.sqlite"),
+        }
 
     def command(self, url: str, *args: str) -> list[str]:
-        return [sys.executable, "-m", "scrapy.cmdline", "crawl", "inquirer", "-a", f"start={url}", *FAST,
-                "-s", f"INQUIRER_OUTPUT={self.output}/%(site)s/%(time)s.jsonl", *args]
+        return [
+            sys.executable,
+            "-m",
+            "scrapy.cmdline",
+            "crawl",
+            "inquirer",
+            "-a",
+            f"start={url}",
+            *FAST,
+            "-s",
+            f"INQUIRER_OUTPUT={self.output}/%(site)s/%(time)s.jsonl",
+            *args,
+        ]
 
     def run(self, server: MirrorServer, *args: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(self.command(server.url, *args), cwd=REPO_ROOT, env=self.env, capture_output=True,
-                                text=True, timeout=180, check=False)
-        assert "Traceback" not in result.stderr, result.stderr[result.stderr.index("Traceback"):][:3000]
+        result = subprocess.run(
+            self.command(server.url, *args),
+            cwd=REPO_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        assert "Traceback" not in result.stderr, result.stderr[result.stderr.index("Traceback") :][:3000]
         return result
 
     def published(self) -> list[dict[str, Any]]:
@@ -196,8 +225,11 @@ def test_cron_runs_of_one_site_on_the_database(tmp_path: Path, fleet_dsn: str) -
     assert "exported 1 (new 1, changed 0)" in second.stderr
     assert not (tmp_path / "must-not-exist").exists()  # no SQLite state beside the database
     with psycopg.connect(fleet_dsn) as db:
-        rows = db.execute("SELECT job, exit_status, counts->>'new', pid > 0, node <> '' FROM fleet_runs"
-                          " WHERE site_id = %s ORDER BY id", (site.id,)).fetchall()
+        rows = db.execute(
+            "SELECT job, exit_status, counts->>'new', pid > 0, node <> '' FROM fleet_runs"
+            " WHERE site_id = %s ORDER BY id",
+            (site.id,),
+        ).fetchall()
         assert rows == [("job-1", 0, str(ARTICLES), True, True), (None, 0, "1", True, True)]
         assert db.execute("SELECT count(*) FROM fleet_articles WHERE last_exported IS NOT NULL").fetchone()[0] == 13
         due = db.execute("SELECT next_due - (SELECT max(started) FROM fleet_runs) FROM fleet_sites").fetchone()[0]
@@ -209,8 +241,9 @@ def test_a_second_run_of_the_site_exits_75_at_once(tmp_path: Path, fleet_dsn: st
     runs = FleetSiteRuns(tmp_path, fleet_dsn)
     with MirrorServer(runs.root, HOST, delay=0.5) as server:
         _site(fleet_dsn, server.url)
-        first = subprocess.Popen(runs.command(server.url), cwd=REPO_ROOT, env=runs.env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        first = subprocess.Popen(
+            runs.command(server.url), cwd=REPO_ROOT, env=runs.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
             deadline = time.monotonic() + 30
             while not server.requests:
@@ -230,8 +263,13 @@ def test_kill_9_then_rerun_loses_and_duplicates_nothing(tmp_path: Path, fleet_ds
     runs = FleetSiteRuns(tmp_path, fleet_dsn)
     with MirrorServer(runs.root, HOST, delay=0.05) as server:
         _site(fleet_dsn, server.url)
-        crawl = subprocess.Popen(runs.command(server.url, "-s", "CONCURRENT_REQUESTS=2"), cwd=REPO_ROOT,
-                                 env=runs.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        crawl = subprocess.Popen(
+            runs.command(server.url, "-s", "CONCURRENT_REQUESTS=2"),
+            cwd=REPO_ROOT,
+            env=runs.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while len(server.requests) < 12 and crawl.poll() is None:
             assert time.monotonic() < deadline
@@ -248,14 +286,29 @@ def test_kill_9_then_rerun_loses_and_duplicates_nothing(tmp_path: Path, fleet_ds
 
 def test_no_database_to_reach_is_exit_75_and_an_unknown_site_exit_2(tmp_path: Path, fleet_dsn: str) -> None:
     runs = FleetSiteRuns(tmp_path, fleet_dsn)
-    unknown = subprocess.run(runs.command("http://127.0.0.1:9/"), cwd=REPO_ROOT, env=runs.env,
-                             capture_output=True, text=True, timeout=60, check=False)
+    unknown = subprocess.run(
+        runs.command("http://127.0.0.1:9/"),
+        cwd=REPO_ROOT,
+        env=runs.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert unknown.returncode == 2
     assert unknown.stderr.strip().splitlines()[-1] == (
-        "error: start: site 127.0.0.1 is not in the fleet database (scrapy fleet add http://127.0.0.1:9/)")
+        "error: start: site 127.0.0.1 is not in the fleet database (scrapy fleet add http://127.0.0.1:9/)"
+    )
     down = {**runs.env, "INQUIRER_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/none"}
-    result = subprocess.run(runs.command("http://127.0.0.1:9/"), cwd=REPO_ROOT, env=down,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        runs.command("http://127.0.0.1:9/"),
+        cwd=REPO_ROOT,
+        env=down,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 75
     assert result.stderr.strip().splitlines()[-1].startswith("error: the fleet database cannot be reached")
 
@@ -263,8 +316,15 @@ def test_no_database_to_reach_is_exit_75_and_an_unknown_site_exit_2(tmp_path: Pa
 def test_the_run_its_ledger_and_the_baseline(fleet_dsn: str, tmp_path: Path) -> None:
     store, part, final = staged_run(fleet_dsn, tmp_path)
     store.publish(part, final)
-    store.end_run(RunEnd(0, "ok", {"exported": 1}, {"theinquirer.fr/a": ("exported", None)},
-                         Baseline({"https://theinquirer.fr/wp-sitemap-posts-post-1.xml": "2022-01-26"}, "2022-01-26")))
+    store.end_run(
+        RunEnd(
+            0,
+            "ok",
+            {"exported": 1},
+            {"theinquirer.fr/a": ("exported", None)},
+            Baseline({"https://theinquirer.fr/wp-sitemap-posts-post-1.xml": "2022-01-26"}, "2022-01-26"),
+        )
+    )
     assert store.left_pending() == 0
     store.close()
     again = _store(fleet_dsn, store.site)
@@ -275,7 +335,9 @@ def test_the_run_its_ledger_and_the_baseline(fleet_dsn: str, tmp_path: Path) -> 
     assert again.baseline().sitemaps == {"https://theinquirer.fr/wp-sitemap-posts-post-1.xml": "2022-01-26"}
     with psycopg.connect(fleet_dsn) as db:
         assert db.execute("SELECT mode, exit_status FROM fleet_runs ORDER BY id").fetchall() == [
-            ("complete", 0), ("since", 1)]
+            ("complete", 0),
+            ("since", 1),
+        ]
         assert db.execute("SELECT state FROM fleet_run_urls").fetchall() == [("exported",)]
 
 
@@ -284,5 +346,8 @@ def test_a_failure_that_may_heal_is_given_up_after_the_limit(fleet_dsn: str) -> 
     store.begin_run(RunInfo("inquirer", "complete"))
     store.discover("theinquirer.fr/b", "https://theinquirer.fr/b/")
     assert [store.fail_for_now("theinquirer.fr/b", "https://theinquirer.fr/b/", "timeout", 3) for _ in range(3)] == [
-        False, False, True]
+        False,
+        False,
+        True,
+    ]
     assert store.ledger_state("theinquirer.fr/b") == "failed" and store.pending() == []

@@ -37,16 +37,55 @@ from tests.mirror_server import MirrorServer
 
 LONG = "/a-" + "x" * 2100 + "/"
 HOME_LINKS = [
-    "/a-ok/", "/a-ok/?utm_source=twitter&fbclid=abc", "/a-ok/#comments", "/a-ok",
-    "/a-404/", "/a-410/", "/a-500/", "/a-429-then-ok/", "/a-503-retry-after-long/",
-    "/a-pdf/", "/a-png/", "/a-empty/", "/a-truncated-gzip/", "/a-lying-length/", "/a-huge-declared/",
-    "/a-huge-undeclared/", "/a-gzip-bomb/", "/a-brotli-bomb/", "/a-slow-drip/", "/a-hang/",
-    "/a-loop-a/", "/a-redirect-file/", "/a-latin1/", "/a-cp1252-declared-utf8/", "/a-mojibake/",
-    "/a-future/", "/a-1970/", "/a-no-title/", "/a-no-date/", "/a-no-body/", "/a-referrer-policy/",
-    "/a-disallowed/", "/a-nested/", "/a-meta-refresh/", "/a-cycle-1/", "/a-scripts/", "/a-unicode/",
-    "https://other.example/x/", "javascript:alert(1)", "mailto:redaction@hostile.test", "tel:+33100000000",
-    "data:text/html,<h1>x</h1>", "ftp://127.0.0.1/x/", "file:///etc/passwd", LONG,
-    "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/a/", "/photo.jpg", "/tag/economie/",
+    "/a-ok/",
+    "/a-ok/?utm_source=twitter&fbclid=abc",
+    "/a-ok/#comments",
+    "/a-ok",
+    "/a-404/",
+    "/a-410/",
+    "/a-500/",
+    "/a-429-then-ok/",
+    "/a-503-retry-after-long/",
+    "/a-pdf/",
+    "/a-png/",
+    "/a-empty/",
+    "/a-truncated-gzip/",
+    "/a-lying-length/",
+    "/a-huge-declared/",
+    "/a-huge-undeclared/",
+    "/a-gzip-bomb/",
+    "/a-brotli-bomb/",
+    "/a-slow-drip/",
+    "/a-hang/",
+    "/a-loop-a/",
+    "/a-redirect-file/",
+    "/a-latin1/",
+    "/a-cp1252-declared-utf8/",
+    "/a-mojibake/",
+    "/a-future/",
+    "/a-1970/",
+    "/a-no-title/",
+    "/a-no-date/",
+    "/a-no-body/",
+    "/a-referrer-policy/",
+    "/a-disallowed/",
+    "/a-nested/",
+    "/a-meta-refresh/",
+    "/a-cycle-1/",
+    "/a-scripts/",
+    "/a-unicode/",
+    "https://other.example/x/",
+    "javascript:alert(1)",
+    "mailto:redaction@hostile.test",
+    "tel:+33100000000",
+    "data:text/html,<h1>x</h1>",
+    "ftp://127.0.0.1/x/",
+    "file:///etc/passwd",
+    LONG,
+    "http://169.254.169.254/latest/meta-data/",
+    "http://10.0.0.1/a/",
+    "/photo.jpg",
+    "/tag/economie/",
 ]
 
 
@@ -87,23 +126,37 @@ def _pages(root: Path) -> None:
     page("/a-future/", article("/a-future/", "Venu du futur", published="2031-05-01T10:00:00+00:00"))
     page("/a-1970/", article("/a-1970/", "Epoch", published="1970-01-01T00:00:00+00:00"))
     no_title = article("/a-no-title/", "XXTITLEXX")
-    no_title = re.sub(r"<title>.*?</title>|<h1\b.*?</h1>|<meta property=\"og:title\"[^>]*>", "", no_title, flags=re.DOTALL)
+    no_title = re.sub(
+        r"<title>.*?</title>|<h1\b.*?</h1>|<meta property=\"og:title\"[^>]*>", "", no_title, flags=re.DOTALL
+    )
     page("/a-no-title/", re.sub(r'"headline":"[^"]*",', "", no_title).replace("XXTITLEXX", ""))
-    no_date = re.sub(r'<meta property="article:(published|modified)_time"[^>]*>', "", article("/a-no-date/", "Sans date"))
+    no_date = re.sub(
+        r'<meta property="article:(published|modified)_time"[^>]*>', "", article("/a-no-date/", "Sans date")
+    )
     no_date = re.sub(r'<script type="application/ld\+json".*?</script>', "", no_date, flags=re.DOTALL)
     no_date = re.sub(r'<meta itemprop="date(Published|Modified)"[^>]*>', "", no_date)
-    page("/a-no-date/", re.sub(r'<time[^>]*>.*?</time>', "", no_date, flags=re.DOTALL))
-    no_body = re.sub(r'(<div class="tdb-block-inner td-fix-index">)(?:(?!</div>).)*?<p>.*?(?=<div class="td_block_wrap tdb_single_tags)',
-                     r"\1</div></div>", article("/a-no-body/", "Sans corps"), flags=re.DOTALL)
+    page("/a-no-date/", re.sub(r"<time[^>]*>.*?</time>", "", no_date, flags=re.DOTALL))
+    no_body = re.sub(
+        r'(<div class="tdb-block-inner td-fix-index">)(?:(?!</div>).)*?<p>.*?(?=<div class="td_block_wrap tdb_single_tags)',
+        r"\1</div></div>",
+        article("/a-no-body/", "Sans corps"),
+        flags=re.DOTALL,
+    )
     page("/a-no-body/", no_body)
     page("/a-nested/", "<html><body>" + "<div>" * 100_000 + "x" + "</div>" * 100_000 + "</body></html>")
-    page("/a-meta-refresh/", '<html><head><meta http-equiv="refresh" content="0;url=http://evil.example/">'
-         "</head><body><p>Redirection</p></body></html>")
+    page(
+        "/a-meta-refresh/",
+        '<html><head><meta http-equiv="refresh" content="0;url=http://evil.example/">'
+        "</head><body><p>Redirection</p></body></html>",
+    )
     page("/a-cycle-1/", article("/a-cycle-1/", "Cycle un", next_="/a-cycle-2/"))
     page("/a-cycle-2/", article("/a-cycle-2/", "Cycle deux", previous="/a-cycle-1/", next_="/a-cycle-1/"))
     scripts = article("/a-scripts/", "Scripts dans le corps").replace(
-        "<p>", '<p><script>alert(1)</script><img src=x onerror="alert(2)"><a href="javascript:alert(3)">lien</a>'
-        '<iframe src="https://evil.example/"></iframe><style>p{}</style>', 1)
+        "<p>",
+        '<p><script>alert(1)</script><img src=x onerror="alert(2)"><a href="javascript:alert(3)">lien</a>'
+        '<iframe src="https://evil.example/"></iframe><style>p{}</style>',
+        1,
+    )
     page("/a-scripts/", scripts)
     page("/a-unicode/", article("/a-unicode/", "Titre\u200b piégé\u202e\ufeff\u2028 ici"))
 
@@ -133,7 +186,8 @@ def _routes() -> dict[str, Any]:
         "/a-redirect-file/": fixed(302, {"Location": "file:///etc/passwd"}),
         "/a-cp1252-declared-utf8/": fixed(200, {"Content-Type": "text/html; charset=utf-8"}, cp1252),
         "/a-referrer-policy/": fixed(
-            200, {"Content-Type": "text/html", "Referrer-Policy": "sys.exit"},
+            200,
+            {"Content-Type": "text/html", "Referrer-Policy": "sys.exit"},
             article("/a-referrer-policy/", "Politique de référent").encode(),
         ),
     }
@@ -141,14 +195,34 @@ def _routes() -> dict[str, Any]:
     return routes
 
 
-RAW = {"/a-lying-length/": lying_length, "/a-huge-declared/": huge_declared, "/a-huge-undeclared/": huge_undeclared,
-       "/a-slow-drip/": slow_drip, "/a-hang/": hang_after_headers}
-SETTINGS = ["-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=1", "-s", "RETRY_AFTER_MAX=3",
-            "-s", f"DOWNLOAD_MAXSIZE={MAX_SIZE}", "-s", f"DOWNLOAD_WARNSIZE={MAX_SIZE // 2}",
-            "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
+RAW = {
+    "/a-lying-length/": lying_length,
+    "/a-huge-declared/": huge_declared,
+    "/a-huge-undeclared/": huge_undeclared,
+    "/a-slow-drip/": slow_drip,
+    "/a-hang/": hang_after_headers,
+}
+SETTINGS = [
+    "-s",
+    "DOWNLOAD_TIMEOUT=2",
+    "-s",
+    "RETRY_TIMES=1",
+    "-s",
+    "RETRY_AFTER_MAX=3",
+    "-s",
+    f"DOWNLOAD_MAXSIZE={MAX_SIZE}",
+    "-s",
+    f"DOWNLOAD_WARNSIZE={MAX_SIZE // 2}",
+    "-s",
+    "CONCURRENT_REQUESTS=16",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+]
 # Runs the crawl as a child and reports the child's peak RSS (ru_maxrss, KiB on Linux).
-MEASURE = "import resource, subprocess, sys; sys.exit(subprocess.call(sys.argv[1:])) if False else None\n" \
-          "rc = subprocess.call(sys.argv[1:]); print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(rc)"
+MEASURE = (
+    "import resource, subprocess, sys; sys.exit(subprocess.call(sys.argv[1:])) if False else None\n"
+    "rc = subprocess.call(sys.argv[1:]); print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(rc)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -157,13 +231,33 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Sweep:
     _pages(tmp / "mirror")
     state, out = tmp / "state.sqlite", tmp / "out.jsonl"
     with MirrorServer(tmp / "mirror", HOST, routes=_routes(), raw_routes=RAW) as server:
-        env_cmd = [sys.executable, "-c", MEASURE, sys.executable, "-m", "scrapy.cmdline", "crawl", "newspaper",
-                   "-a", f"start={server.url}", "-O", str(out), *FAST, *SETTINGS]
+        env_cmd = [
+            sys.executable,
+            "-c",
+            MEASURE,
+            sys.executable,
+            "-m",
+            "scrapy.cmdline",
+            "crawl",
+            "newspaper",
+            "-a",
+            f"start={server.url}",
+            "-O",
+            str(out),
+            *FAST,
+            *SETTINGS,
+        ]
         import os
 
         env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(state)}
-        result = subprocess.run(env_cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=240, check=False)
-        requests, times, port = Counter(server.requests), list(server.times), int(server.url.rsplit(":", 1)[1].strip("/"))
+        result = subprocess.run(
+            env_cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=240, check=False
+        )
+        requests, times, port = (
+            Counter(server.requests),
+            list(server.times),
+            int(server.url.rsplit(":", 1)[1].strip("/")),
+        )
     records = {r["url"].split(HOST, 1)[1]: r for r in read_jsonl(out)} if out.exists() else {}
     db = sqlite3.connect(state)
     outcomes = {key: (state_, reason) for key, state_, reason in db.execute("SELECT key, state, reason FROM run_urls")}
@@ -180,12 +274,22 @@ def test_sweep_ends_cleanly_without_a_traceback(sweep: Sweep) -> None:
     assert "spider_exceptions" not in sweep.result.stderr
 
 
-def test_every_output_line_is_complete_schema_valid_json(sweep: Sweep, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_every_output_line_is_complete_schema_valid_json(
+    sweep: Sweep, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     for record in sweep.records.values():
         validate_record(record)
     assert set(sweep.records) == {
-        "/a-ok/", "/a-429-then-ok/", "/a-latin1/", "/a-cp1252-declared-utf8/", "/a-mojibake/", "/a-referrer-policy/",
-        "/a-cycle-1/", "/a-cycle-2/", "/a-scripts/", "/a-unicode/",
+        "/a-ok/",
+        "/a-429-then-ok/",
+        "/a-latin1/",
+        "/a-cp1252-declared-utf8/",
+        "/a-mojibake/",
+        "/a-referrer-policy/",
+        "/a-cycle-1/",
+        "/a-cycle-2/",
+        "/a-scripts/",
+        "/a-unicode/",
     }
 
 
@@ -245,8 +349,17 @@ def test_case_ends_in_its_known_state(sweep: Sweep, row: int, path: str, state: 
     assert sweep.outcome(path) == (state, reason)
 
 
-@pytest.mark.parametrize("href", ["javascript:alert(1)", "mailto:redaction@hostile.test", "tel:+33100000000",
-                                  "data:text/html,<h1>x</h1>", "ftp://127.0.0.1/x/", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "href",
+    [
+        "javascript:alert(1)",
+        "mailto:redaction@hostile.test",
+        "tel:+33100000000",
+        "data:text/html,<h1>x</h1>",
+        "ftp://127.0.0.1/x/",
+        "file:///etc/passwd",
+    ],
+)
 def test_non_http_links_are_never_requested(sweep: Sweep, href: str) -> None:  # rows 12, 36
     assert not [p for p in sweep.requests if "passwd" in p or p.startswith("/x/")]
     assert "links/skipped/bad_scheme" in sweep.result.stderr

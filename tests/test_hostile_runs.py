@@ -33,7 +33,9 @@ from tests.stub_resolver import ScriptedResolver
 ARTICLES = 12
 
 
-def assert_clean(result: subprocess.CompletedProcess[str], out: Path | None = None, expected: tuple[str, ...] = ()) -> None:
+def assert_clean(
+    result: subprocess.CompletedProcess[str], out: Path | None = None, expected: tuple[str, ...] = ()
+) -> None:
     """What every server-backed test checks: no traceback in the log but the expected ones (each must
     name one of ``expected``), every output line whole and schema-valid."""
     blocks = result.stderr.split("Traceback (most recent call last):")[1:]
@@ -55,7 +57,9 @@ FULL_DISK_TRACEBACKS = ("No space left on device",)
 def served_crawl(root: Path, host: str, *args: str, tmp: Path, expected: tuple[str, ...] = (), **server: object):  # type: ignore[no-untyped-def]
     out = tmp / "out.jsonl"
     with MirrorServer(root, host, **server) as mirror:  # type: ignore[arg-type]
-        result = run_crawl("inquirer", "-a", f"start={mirror.url}", "-O", str(out), *FAST, *args, state=tmp / "s.sqlite")
+        result = run_crawl(
+            "inquirer", "-a", f"start={mirror.url}", "-O", str(out), *FAST, *args, state=tmp / "s.sqlite"
+        )
     assert_clean(result, out, expected)
     return result, list(mirror.requests), list(mirror.times), out
 
@@ -69,8 +73,9 @@ def test_robots_txt_answering_503_stops_the_host_for_this_run(tmp_path: Path) ->
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1
-    assert re.fullmatch(r"error: run failed: robots.txt of 127\.0\.0\.1:\d+ answered 503: the site is not crawled this run",
-                        errors[0])
+    assert re.fullmatch(
+        r"error: run failed: robots.txt of 127\.0\.0\.1:\d+ answered 503: the site is not crawled this run", errors[0]
+    )
     assert out.read_bytes() == b""  # no record: -O FILE is written empty (FEED_STORE_EMPTY, Scrapy's default)
 
 
@@ -95,21 +100,30 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        )
+    )
     return cert_path, key_path
 
 
 def test_self_signed_certificate_is_refused(tmp_path: Path) -> None:  # row 49
     root = copy_mirror(tmp_path)
-    result, requests, _, _ = served_crawl(root, HOST, "-a", "state=off", tmp=tmp_path, tls=_self_signed(tmp_path),
-                                          expected=TLS_TRACEBACKS)
+    result, requests, _, _ = served_crawl(
+        root, HOST, "-a", "state=off", tmp=tmp_path, tls=_self_signed(tmp_path), expected=TLS_TRACEBACKS
+    )
     assert result.returncode == 1  # the site did not answer
     assert "tls_error" in result.stderr
     assert requests == []  # no HTTP request got through the failed handshake
@@ -118,8 +132,19 @@ def test_self_signed_certificate_is_refused(tmp_path: Path) -> None:  # row 49
 def test_full_disk_fails_the_run_naming_the_file_and_leaves_no_torn_output(tmp_path: Path) -> None:  # row 40
     out = tmp_path / "articles.jsonl"
     storages = '{"": "tests.full_disk.FullDiskFeedStorage", "file": "tests.full_disk.FullDiskFeedStorage"}'
-    result = run_crawl("inquirer", "-a", "replay=fixtures", "-a", "state=off", "-O", str(out), *FAST,
-                       "-s", f"FEED_STORAGES={storages}", state=tmp_path / "s.sqlite")
+    result = run_crawl(
+        "inquirer",
+        "-a",
+        "replay=fixtures",
+        "-a",
+        "state=off",
+        "-O",
+        str(out),
+        *FAST,
+        "-s",
+        f"FEED_STORAGES={storages}",
+        state=tmp_path / "s.sqlite",
+    )
     assert_clean(result, expected=FULL_DISK_TRACEBACKS)
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
@@ -133,9 +158,22 @@ def test_sigterm_stops_gracefully_and_the_rerun_completes_exactly(tmp_path: Path
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(state)}
     with MirrorServer(root, HOST, delay=0.1) as server:
         crawl = subprocess.Popen(
-            [sys.executable, "-m", "scrapy.cmdline", "crawl", "inquirer", "-a", f"start={server.url}", *FAST,
-             "-s", f"INQUIRER_OUTPUT={output}/%(name)s/%(time)s.jsonl"],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "scrapy.cmdline",
+                "crawl",
+                "inquirer",
+                "-a",
+                f"start={server.url}",
+                *FAST,
+                "-s",
+                f"INQUIRER_OUTPUT={output}/%(name)s/%(time)s.jsonl",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         while len(server.requests) < 10:
             time.sleep(0.01)
@@ -145,8 +183,15 @@ def test_sigterm_stops_gracefully_and_the_rerun_completes_exactly(tmp_path: Path
         assert time.monotonic() - sent < 30 + 10  # DOWNLOAD_TIMEOUT + 10 s
     time.sleep(1.1)
     with MirrorServer(root, HOST) as server:
-        rerun = run_crawl("inquirer", "-a", f"start={server.url}", *FAST,
-                          "-s", f"INQUIRER_OUTPUT={output}/%(name)s/%(time)s.jsonl", state=state)
+        rerun = run_crawl(
+            "inquirer",
+            "-a",
+            f"start={server.url}",
+            *FAST,
+            "-s",
+            f"INQUIRER_OUTPUT={output}/%(name)s/%(time)s.jsonl",
+            state=state,
+        )
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert_clean(rerun)
     records = [r for path in sorted(output.rglob("*.jsonl")) for r in read_jsonl(path)]
@@ -182,8 +227,18 @@ def test_endless_pagination_stops_at_the_listing_page_limit(tmp_path: Path) -> N
         return 200, {"Content-Type": "text/html; charset=utf-8"}, body.encode()
 
     routes = {f"/category/internationales/page/{n}/": endless for n in range(2, 200)}
-    result, requests, _, _ = served_crawl(root, HOST, "-a", "sections=internationales", "-a", "state=off",
-                                          "-s", "INQUIRER_MAX_LISTING_PAGES=5", tmp=tmp_path, routes=routes)
+    result, requests, _, _ = served_crawl(
+        root,
+        HOST,
+        "-a",
+        "sections=internationales",
+        "-a",
+        "state=off",
+        "-s",
+        "INQUIRER_MAX_LISTING_PAGES=5",
+        tmp=tmp_path,
+        routes=routes,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     listing_pages = [p for p in requests if p.startswith("/category/internationales/")]
     assert len(listing_pages) == 5
@@ -193,8 +248,9 @@ def test_endless_pagination_stops_at_the_listing_page_limit(tmp_path: Path) -> N
 def test_a_dead_host_fails_the_run_as_not_answering(tmp_path: Path) -> None:  # row 23
     with MirrorServer(FIXTURES, HOST) as server:
         dead = server.url  # the port is free again once the server stops
-    result = run_crawl("inquirer", "-a", f"start={dead}", "-a", "state=off", *FAST, "-s", "RETRY_TIMES=0",
-                       state=tmp_path / "s.sqlite")
+    result = run_crawl(
+        "inquirer", "-a", f"start={dead}", "-a", "state=off", *FAST, "-s", "RETRY_TIMES=0", state=tmp_path / "s.sqlite"
+    )
     assert_clean(result, expected=DEAD_HOST_TRACEBACKS)
     assert result.returncode == 1
     assert "connection_refused" in result.stderr
@@ -203,8 +259,13 @@ def test_a_dead_host_fails_the_run_as_not_answering(tmp_path: Path) -> None:  # 
 
 def test_no_cookie_or_credentials_are_ever_sent(tmp_path: Path) -> None:  # row 13
     root = copy_mirror(tmp_path)
-    routes = {"/category/economie/": lambda p: (302, {"Location": "http://localhost:1/category/economie/",
-                                                      "Set-Cookie": "session=secret; Path=/"}, b"")}
+    routes = {
+        "/category/economie/": lambda p: (
+            302,
+            {"Location": "http://localhost:1/category/economie/", "Set-Cookie": "session=secret; Path=/"},
+            b"",
+        )
+    }
     with MirrorServer(root, HOST, routes=routes) as server:
         result = run_crawl("inquirer", "-a", f"start={server.url}", "-a", "state=off", *FAST, state=tmp_path / "s")
         headers = list(server.headers_seen)
@@ -254,7 +315,9 @@ def _answer(deferred: object) -> str | Failure:
 
 
 def test_a_name_that_rebinds_to_a_private_address_is_refused_at_the_resolution_used() -> None:  # row 35, rebinding
-    resolver = ScriptedResolver({"rebind.example": ["93.184.216.34", "169.254.169.254"], "public.example": ["93.184.216.34"]})
+    resolver = ScriptedResolver(
+        {"rebind.example": ["93.184.216.34", "169.254.169.254"], "public.example": ["93.184.216.34"]}
+    )
     assert _answer(resolver.getHostByName("rebind.example")) == "93.184.216.34"
     second = _answer(resolver.getHostByName("rebind.example"))  # TTL 0: the next answer is private
     assert isinstance(second, Failure) and second.check(NonPublicAddress)
@@ -280,8 +343,17 @@ def test_the_address_connected_is_the_address_checked(tmp_path: Path) -> None:  
         resolver = ["-s", "TWISTED_DNS_RESOLVER=tests.stub_resolver.LoopbackNames", "-a", "state=off"]
         refused = run_crawl("inquirer", "-a", f"urls={page}", *FAST, *resolver, "-O", str(tmp_path / "a.jsonl"))
         seen_refused = list(server.requests)
-        allowed = run_crawl("inquirer", "-a", f"urls={page}", *FAST, *resolver, "-s", "INQUIRER_ALLOWED_PRIVATE_HOSTS=news.test",
-                            "-O", str(tmp_path / "b.jsonl"))
+        allowed = run_crawl(
+            "inquirer",
+            "-a",
+            f"urls={page}",
+            *FAST,
+            *resolver,
+            "-s",
+            "INQUIRER_ALLOWED_PRIVATE_HOSTS=news.test",
+            "-O",
+            str(tmp_path / "b.jsonl"),
+        )
         seen_allowed = list(server.requests)
     assert_clean(refused, tmp_path / "a.jsonl")
     assert seen_refused == []  # not even robots.txt: the connection was never made
@@ -294,22 +366,34 @@ def test_the_address_connected_is_the_address_checked(tmp_path: Path) -> None:  
 def test_robots_txt_unreachable_stops_the_host_for_this_run(tmp_path: Path) -> None:  # RFC 9309 §2.3.1.4
     root = copy_mirror(tmp_path)
     result, requests, _, _ = served_crawl(
-        root, HOST, "-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=0", tmp=tmp_path,
-        raw_routes={"/robots.txt": hang_after_headers}, expected=("TimeoutError", "DownloadTimeoutError"),
+        root,
+        HOST,
+        "-s",
+        "DOWNLOAD_TIMEOUT=1",
+        "-s",
+        "RETRY_TIMES=0",
+        tmp=tmp_path,
+        raw_routes={"/robots.txt": hang_after_headers},
+        expected=("TimeoutError", "DownloadTimeoutError"),
     )
     assert set(requests) == {"/robots.txt"}  # an unreachable robots.txt is a complete disallow
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1
-    assert re.fullmatch(r"error: run failed: the site did not answer: robots.txt of 127\.0\.0\.1:\d+ is unreachable "
-                        r"\(timeout\): the site is not crawled this run", errors[0]), errors
+    assert re.fullmatch(
+        r"error: run failed: the site did not answer: robots.txt of 127\.0\.0\.1:\d+ is unreachable "
+        r"\(timeout\): the site is not crawled this run",
+        errors[0],
+    ), errors
     assert "robots_unavailable" in result.stderr
 
 
 def test_sitemap_entities_are_never_expanded() -> None:  # row 45
-    xxe = (b'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY xxe SYSTEM "file:///etc/passwd">'
-           b'<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-           b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://x.test/&xxe;&b;</loc></url></urlset>')
+    xxe = (
+        b'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY xxe SYSTEM "file:///etc/passwd">'
+        b'<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://x.test/&xxe;&b;</loc></url></urlset>'
+    )
     entries = parse_sitemap(xxe).entries
     assert all("root:" not in e.url and "aaaaaaaaaa" not in e.url for e in entries)
 
@@ -317,8 +401,13 @@ def test_sitemap_entities_are_never_expanded() -> None:  # row 45
 def test_gzipped_sitemap_bomb_is_cut_by_the_size_limit(tmp_path: Path) -> None:  # row 46
     root = copy_mirror(tmp_path)
     bomb = gzip.compress(b"<urlset>" + b" " * (40 * 1024 * 1024) + b"</urlset>")
-    routes = {"/wp-sitemap-posts-post-1.xml": lambda p: (200, {"Content-Type": "application/xml",
-                                                               "Content-Encoding": "gzip"}, bomb)}
+    routes = {
+        "/wp-sitemap-posts-post-1.xml": lambda p: (
+            200,
+            {"Content-Type": "application/xml", "Content-Encoding": "gzip"},
+            bomb,
+        )
+    }
     result, _, _, out = served_crawl(root, HOST, "-s", "DOWNLOAD_MAXSIZE=4194304", tmp=tmp_path, routes=routes)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "decompression_bomb" in result.stderr
@@ -339,8 +428,22 @@ def test_a_page_with_100k_links_is_read_up_to_the_outlink_cap(tmp_path: Path) ->
     root = tmp_path / "mirror"
     (root / "x.test").mkdir(parents=True)
     (root / "x.test" / "index.html").write_text(html, "utf-8")
-    crawl_result = run_crawl("newspaper", "-a", "replay=" + str(root), "-a", "start=https://x.test/", "-a", "state=off",
-                             "-O", str(tmp_path / "o.jsonl"), *FAST, "-s", "INQUIRER_MAX_OUTLINKS=50",
-                             "-s", "CLOSESPIDER_PAGECOUNT=60", state=tmp_path / "s")
+    crawl_result = run_crawl(
+        "newspaper",
+        "-a",
+        "replay=" + str(root),
+        "-a",
+        "start=https://x.test/",
+        "-a",
+        "state=off",
+        "-O",
+        str(tmp_path / "o.jsonl"),
+        *FAST,
+        "-s",
+        "INQUIRER_MAX_OUTLINKS=50",
+        "-s",
+        "CLOSESPIDER_PAGECOUNT=60",
+        state=tmp_path / "s",
+    )
     assert "outlinks_truncated" in crawl_result.stderr
     assert_clean(crawl_result)

@@ -35,7 +35,10 @@ settings.register_profile(
     "ci", max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
 settings.register_profile(
-    "thorough", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    "thorough",
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
@@ -86,8 +89,9 @@ def _break_jsonld(data: st.DataObject, root: etree._Element) -> None:
 def mutate(data: st.DataObject, root: etree._Element) -> None:
     for _ in range(data.draw(st.integers(1, 6), label="mutations")):
         elements = _elements(root)
-        kind = data.draw(st.sampled_from(["delete", "duplicate", "comment", "pi", "beside-post", "jsonld", "swap",
-                                          "odd-attribute"]))
+        kind = data.draw(
+            st.sampled_from(["delete", "duplicate", "comment", "pi", "beside-post", "jsonld", "swap", "odd-attribute"])
+        )
         element = data.draw(st.sampled_from(elements)) if elements else root
         parent = element.getparent()
         if kind == "delete" and parent is not None:
@@ -100,7 +104,9 @@ def mutate(data: st.DataObject, root: etree._Element) -> None:
         elif kind == "beside-post":
             # Where the page code walks siblings: beside an <article> or one of its ancestors.
             articles = list(root.iter("article")) or [element]
-            places = [a for article in articles for a in [article, *article.iterancestors()] if a.getparent() is not None]
+            places = [
+                a for article in articles for a in [article, *article.iterancestors()] if a.getparent() is not None
+            ]
             target = data.draw(st.sampled_from(places or [element]))
             node = etree.Comment(" tdb ") if data.draw(st.booleans()) else etree.ProcessingInstruction("php", "x")
             if target.getparent() is not None:
@@ -117,7 +123,9 @@ def mutate(data: st.DataObject, root: etree._Element) -> None:
                 else:
                     target.set(name, value)
         elif kind == "odd-attribute":
-            element.set(data.draw(st.sampled_from(ATTRIBUTES)), data.draw(st.sampled_from(["", " ", "un", "-1", "x" * 500])))
+            element.set(
+                data.draw(st.sampled_from(ATTRIBUTES)), data.draw(st.sampled_from(["", " ", "un", "-1", "x" * 500]))
+            )
 
 
 def as_bytes(data: st.DataObject, root: etree._Element) -> tuple[bytes, str]:
@@ -135,7 +143,9 @@ def as_bytes(data: st.DataObject, root: etree._Element) -> tuple[bytes, str]:
 
 @pytest.mark.parametrize("expectation", EXPECTATIONS, ids=lambda e: e.name)
 @given(data=st.data())
-def test_no_mutation_of_a_real_page_raises_and_every_record_is_schema_valid(expectation: Any, data: st.DataObject) -> None:
+def test_no_mutation_of_a_real_page_raises_and_every_record_is_schema_valid(
+    expectation: Any, data: st.DataObject
+) -> None:
     root = deepcopy(real_page(expectation.url))
     mutate(data, root)
     body, content_type = as_bytes(data, root)

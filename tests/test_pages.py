@@ -80,19 +80,25 @@ def test_header_date_of_today_is_never_taken_for_the_article_date() -> None:
 
 def test_meta_published_time_wins_over_the_theme_time_element() -> None:
     head = '<meta property="article:published_time" content="2022-01-21T19:00:00+00:00">'
-    body = CLASSIC_HEADER.format(date='<time class="entry-date" datetime="2022-01-21T20:00:00+00:00">21 janvier 2022</time>')
+    body = CLASSIC_HEADER.format(
+        date='<time class="entry-date" datetime="2022-01-21T20:00:00+00:00">21 janvier 2022</time>'
+    )
     assert page(body, head).published() == "2022-01-21T19:00:00+00:00"
 
 
 def test_old_theme_time_element_is_local_time_mislabelled_utc() -> None:
     head = '<link rel="stylesheet" href="https://theinquirer.fr/wp-content/themes/Newspaper/style.css?ver=10.3.7">'
-    body = CLASSIC_HEADER.format(date='<time class="entry-date" datetime="2022-01-21T20:00:00+00:00">21 janvier 2022</time>')
+    body = CLASSIC_HEADER.format(
+        date='<time class="entry-date" datetime="2022-01-21T20:00:00+00:00">21 janvier 2022</time>'
+    )
     assert page(body, head).published() == "2022-01-21T20:00:00+01:00"
 
 
 def test_recent_theme_time_element_is_trusted() -> None:
     head = '<link rel="stylesheet" href="https://theinquirer.fr/wp-content/themes/Newspaper/style.css?ver=12.6.8">'
-    body = CLASSIC_HEADER.format(date='<time class="entry-date" datetime="2022-01-21T19:00:00+00:00">21 janvier 2022</time>')
+    body = CLASSIC_HEADER.format(
+        date='<time class="entry-date" datetime="2022-01-21T19:00:00+00:00">21 janvier 2022</time>'
+    )
     assert page(body, head).published() == "2022-01-21T19:00:00+00:00"
 
 
@@ -148,7 +154,9 @@ def test_previous_link_found_by_its_french_label_when_classes_differ() -> None:
 
 
 def test_placeholder_image_is_no_lead_image() -> None:
-    head = '<meta property="og:image" content="https://x.org/wp-content/themes/Newspaper/images/td_meta_replacement.png">'
+    head = (
+        '<meta property="og:image" content="https://x.org/wp-content/themes/Newspaper/images/td_meta_replacement.png">'
+    )
     assert page(CLASSIC_HEADER.format(date=""), head).image() is None
 
 
@@ -183,7 +191,10 @@ def test_a_response_in_another_charset_is_parsed_from_its_text() -> None:
         ("<p>é ✓ 😀</p>", "<p>é ✓ 😀</p>"),
         ("<p>a\x00b</p>", "<p>a\ufffdb</p>"),  # as libxml2 reads a NUL everywhere
         ("<!DOCTYPE html><html><body class='x'><p>page</p></body></html>", "<p>page</p>"),
-        ("<html><head><title>t</title></head></html>", ""),  # lxml.html fails on this one and the last, and loses "suite" and <p>b</p>
+        (
+            "<html><head><title>t</title></head></html>",
+            "",
+        ),  # lxml.html fails on this one and the last, and loses "suite" and <p>b</p>
         ("<p>a</p></body>suite<p>b</p>", "<p>a</p>suite<p>b</p>"),
         ("</div></body><p>x</p><body>y<p>z</p>", "<p>x</p>y<p>z</p>"),
     ],

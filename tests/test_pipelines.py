@@ -125,14 +125,35 @@ def test_body_html_keeps_only_the_allow_list() -> None:
     <h1>Intertitre</h1><h6>Petit</h6><table><tr><td>Cellule</td></tr></table>"""
     result = body_after(dirty)
     html = result.body_html
-    for forbidden in ("<div", "<span", "<script", "<iframe", "<svg", "<table", "class=", "style=", "onclick", "onmouseover",
-                      "javascript:", "<b>", "<i>", "<h1", "<h6"):
+    for forbidden in (
+        "<div",
+        "<span",
+        "<script",
+        "<iframe",
+        "<svg",
+        "<table",
+        "class=",
+        "style=",
+        "onclick",
+        "onmouseover",
+        "javascript:",
+        "<b>",
+        "<i>",
+        "<h1",
+        "<h6",
+    ):
         assert forbidden not in html, forbidden
     assert "<p>Un paragraphe en div.</p>" in html
     assert '<a href="https://theinquirer.fr/ok/" rel="noopener noreferrer nofollow">ok</a>' in html
     assert "<strong>gras</strong>" in html and "<em>it</em>" in html
     assert "<h2>Intertitre</h2>" in html and "<h4>Petit</h4>" in html
-    assert result.body.split("\n\n") == ["Un paragraphe en div.", "Mot. gras it lien ok", "Intertitre", "Petit", "Cellule"]
+    assert result.body.split("\n\n") == [
+        "Un paragraphe en div.",
+        "Mot. gras it lien ok",
+        "Intertitre",
+        "Petit",
+        "Cellule",
+    ]
 
 
 def test_whitespace_and_invisible_characters_are_normalised_and_empty_paragraphs_dropped() -> None:
@@ -160,7 +181,9 @@ def test_figure_caption_becomes_an_image_and_not_body_text() -> None:
     html = """<figure class="wp-caption"><img data-src="/wp-content/uploads/a.jpg" src="data:image/gif;base64,R0"
       alt="Genève"><figcaption class="wp-caption-text">Le palais de Genève.</figcaption></figure><p>Texte.</p>"""
     result = body_after(html)
-    assert result.images == [{"url": "https://theinquirer.fr/wp-content/uploads/a.jpg", "caption": "Le palais de Genève."}]
+    assert result.images == [
+        {"url": "https://theinquirer.fr/wp-content/uploads/a.jpg", "caption": "Le palais de Genève."}
+    ]
     assert result.body == "Texte."
 
 
@@ -171,8 +194,11 @@ def test_featured_image_is_not_a_body_image() -> None:
 
 @pytest.mark.parametrize(
     ("missing", "reason"),
-    [({"title": None}, "missing_title"), ({"body": "<p> </p><div class='td-a-rec'>Pub</div>"}, "missing_body"),
-     ({"published": None}, "missing_published")],
+    [
+        ({"title": None}, "missing_title"),
+        ({"body": "<p> </p><div class='td-a-rec'>Pub</div>"}, "missing_body"),
+        ({"published": None}, "missing_published"),
+    ],
 )
 def test_records_without_title_body_or_date_are_dropped_and_counted(missing: dict[str, object], reason: str) -> None:
     crawler, pipelines = build_pipelines()
@@ -195,8 +221,13 @@ def test_the_same_article_twice_is_exported_once() -> None:
 
 def test_normalised_record_has_canonical_url_site_and_iso_dates() -> None:
     record = run_pipelines(
-        item(KEPT, url="https://www.theinquirer.fr/un-article/?utm_medium=x&fbclid=y", published="2022-01-21T20:00:00",
-             title="  Titre\u00a0 ", language="fr-FR")
+        item(
+            KEPT,
+            url="https://www.theinquirer.fr/un-article/?utm_medium=x&fbclid=y",
+            published="2022-01-21T20:00:00",
+            title="  Titre\u00a0 ",
+            language="fr-FR",
+        )
     )
     assert record.url == "https://www.theinquirer.fr/un-article/"
     assert record.site == "theinquirer.fr"
@@ -287,16 +318,51 @@ def test_the_first_letter_shortcut_never_hides_a_promo_label(phrases: tuple[str,
     # before the label, labels in capitals, near misses. The last phrase set starts only with
     # letters whose ASCII base starts none of them.
     pieces = [
-        *phrases, "LIRE", "Lire aussi", "Ã", "\xa0", "Ã§", "Ã¼", "Ã©", "©", "â€™", "A", "a", "C", "u", "E", "e",
-        "\u0300", "\u0301", "\u0308", "\u0327", "x", "\u200b", "\u00ad", "\x00", " ", "\n", "»", "›", "→", "•",
-        "-", "—", "|", ":", "é", ">", "\u0338",
+        *phrases,
+        "LIRE",
+        "Lire aussi",
+        "Ã",
+        "\xa0",
+        "Ã§",
+        "Ã¼",
+        "Ã©",
+        "©",
+        "â€™",
+        "A",
+        "a",
+        "C",
+        "u",
+        "E",
+        "e",
+        "\u0300",
+        "\u0301",
+        "\u0308",
+        "\u0327",
+        "x",
+        "\u200b",
+        "\u00ad",
+        "\x00",
+        " ",
+        "\n",
+        "»",
+        "›",
+        "→",
+        "•",
+        "-",
+        "—",
+        "|",
+        ":",
+        "é",
+        ">",
+        "\u0338",
     ]
     pick = random.Random(phrases[0]).choice
     texts = ["".join(pick(pieces) for _ in range(random.Random(n).randint(1, 6))) for n in range(20_000)]
     texts += [f"{a}{b}{phrase[1:]}" for phrase in phrases for a in pieces for b in pieces]
     first_letters, at_start = _first_letters(phrases), _phrases_at_start(phrases)
     hidden = [
-        text for text in texts
+        text
+        for text in texts
         if _no_phrase_starts_with(text, first_letters)
         and (at_start.match(_fold(text)) or at_start.match(_fold(_head(text))))
     ]

@@ -39,7 +39,13 @@ def element_for(css: str, inner: str) -> str:
     for kind, name in re.findall(r"([.#])([\w-]+)", re.sub(r"\[.*?\]", "", css)):
         attributes.append(f'class="{name}"' if kind == "." else f'id="{name}"')
     for name, operator, value in re.findall(r'\[([\w-]+)([*^$~]?=)"([^"]*)"\]', css):
-        attributes.append(f'{name}="{value}1"' if operator == "^=" else f'{name}="x {value} y"' if operator == "*=" else f'{name}="{value}"')
+        attributes.append(
+            f'{name}="{value}1"'
+            if operator == "^="
+            else f'{name}="x {value} y"'
+            if operator == "*="
+            else f'{name}="{value}"'
+        )
     name = tag.group() if tag else "div"
     return f"<{name} {' '.join(attributes)}>{inner}</{name}>"
 
@@ -149,7 +155,10 @@ def test_a_block_of_links_to_the_sites_articles_goes_to_related(box: str) -> Non
     [
         pytest.param(
             "<ol>"
-            + "".join(f'<li>Source {n}. <a href="https://other{n}.example/paper">https://other{n}.example/paper</a></li>' for n in range(5))
+            + "".join(
+                f'<li>Source {n}. <a href="https://other{n}.example/paper">https://other{n}.example/paper</a></li>'
+                for n in range(5)
+            )
             + "</ol>",
             id="list-of-sources-elsewhere",
         ),
@@ -159,7 +168,9 @@ def test_a_block_of_links_to_the_sites_articles_goes_to_related(box: str) -> Non
             id="paragraph-with-links",
         ),
         pytest.param(
-            "<ul>" + "".join(f'<li><a href="https://site.example/category/s{n}/">Rubrique {n}</a></li>' for n in range(4)) + "</ul>",
+            "<ul>"
+            + "".join(f'<li><a href="https://site.example/category/s{n}/">Rubrique {n}</a></li>' for n in range(4))
+            + "</ul>",
             id="links-to-sections-not-articles",
         ),
         pytest.param(
@@ -186,7 +197,8 @@ def test_a_body_that_is_itself_a_list_of_the_sites_articles_stays() -> None:
 
 
 SOURCE_LINKS = "".join(
-    f'<li><a href="https://fonte.example.br/noticia/{n}/">Título da notícia número {n} da fonte</a></li>' for n in range(3)
+    f'<li><a href="https://fonte.example.br/noticia/{n}/">Título da notícia número {n} da fonte</a></li>'
+    for n in range(3)
 )
 
 

@@ -64,7 +64,7 @@ def compare(page: ArticlePage, group: str, within: Selector | None) -> None:
     query = page.query
     root = within if within is not None else page.selector
     elements_css = _PSEUDO.sub("", group)
-    pseudo = group[len(elements_css):]
+    pseudo = group[len(elements_css) :]
     found = [s.root for s in query.find(elements_css, within)]
     region = query.indexed_region
     expected = [s.root for s in root.css(elements_css) if _in(s.root, region)]
@@ -97,7 +97,12 @@ def test_find_answers_what_parsel_answers_inside_the_post(expectation: Any) -> N
 def test_the_comparison_is_about_something() -> None:
     # Over the fixtures, most steps that go through the class index do find something.
     indexed = [(where, css) for where, css in STEPS if any(cls for _, _, cls, _ in groups(css))]
-    hits = {step for step in indexed for e in EXPECTATIONS if fixture_page(e.url).query.find(step[1], fixture_page(e.url).query.within(step[0]))}
+    hits = {
+        step
+        for step in indexed
+        for e in EXPECTATIONS
+        if fixture_page(e.url).query.find(step[1], fixture_page(e.url).query.within(step[0]))
+    }
     assert len(hits) >= len(indexed) * 2 // 3, sorted(set(indexed) - hits)
 
 
@@ -106,6 +111,6 @@ def test_every_selector_of_the_page_code_is_a_chain_step_or_named_as_parsel_only
     # The field code names no CSS of its own but these, which go to parsel directly.
     literals = set(re.findall(r"""\.css\((["'])(.+?)\1\)""", source))
     assert {css for _, css in literals} <= {"title::text", "time::attr(datetime)"}
-    assert "query.find(" not in source.replace('self.query.find(css, self.query.within(where))', "").replace(
+    assert "query.find(" not in source.replace("self.query.find(css, self.query.within(where))", "").replace(
         'self.query.find(".tdb_single_content, .tdb_title")', ""
     )

@@ -14,7 +14,10 @@ def test_mirror_layout(tmp_path: Path) -> None:
     assert mirror_path(tmp_path, "https://theinquirer.fr/") == tmp_path / "theinquirer.fr/index.html"
     assert mirror_path(tmp_path, "https://theinquirer.fr/a/b/") == tmp_path / "theinquirer.fr/a/b/index.html"
     assert mirror_path(tmp_path, "https://theinquirer.fr/robots.txt") == tmp_path / "theinquirer.fr/robots.txt"
-    assert mirror_path(tmp_path, "https://theinquirer.fr/feed/?paged=2") == tmp_path / "theinquirer.fr/feed/index.html?paged=2"
+    assert (
+        mirror_path(tmp_path, "https://theinquirer.fr/feed/?paged=2")
+        == tmp_path / "theinquirer.fr/feed/index.html?paged=2"
+    )
     assert mirror_path(tmp_path, "http://127.0.0.1:8080/x/") == tmp_path / "127.0.0.1:8080/x/index.html"
 
 

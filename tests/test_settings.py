@@ -46,9 +46,13 @@ def test_user_agent_names_the_crawler_and_a_contact(monkeypatch) -> None:  # typ
     monkeypatch.delenv("INQUIRER_CONTACT", raising=False)
     user_agent = project_settings()["USER_AGENT"]
     crawler = get_crawler(settings_dict={"USER_AGENT": user_agent, "INQUIRER_CONTACT": "mailto:ops@example.org"})
-    assert ContactUserAgentMiddleware.from_crawler(crawler).user_agent == "inquirer-crawler/0.1 (+mailto:ops@example.org)"
+    assert (
+        ContactUserAgentMiddleware.from_crawler(crawler).user_agent == "inquirer-crawler/0.1 (+mailto:ops@example.org)"
+    )
     monkeypatch.setenv("INQUIRER_CONTACT", "https://example.org/bot")
-    assert ContactUserAgentMiddleware.from_crawler(crawler).user_agent == "inquirer-crawler/0.1 (+https://example.org/bot)"
+    assert (
+        ContactUserAgentMiddleware.from_crawler(crawler).user_agent == "inquirer-crawler/0.1 (+https://example.org/bot)"
+    )
 
 
 def test_every_line_has_the_schema_fields_in_the_record_order() -> None:
@@ -62,7 +66,9 @@ def test_parsed_pages_are_released_after_their_callback() -> None:
 
     from inquirer_crawler.extensions.memory import ReleaseSelectors
 
-    assert project_settings().getdict("SPIDER_MIDDLEWARES") == {"inquirer_crawler.extensions.memory.ReleaseSelectors": 50}
+    assert project_settings().getdict("SPIDER_MIDDLEWARES") == {
+        "inquirer_crawler.extensions.memory.ReleaseSelectors": 50
+    }
     response = HtmlResponse("https://theinquirer.fr/a/", body=b"<html><body><h1>t</h1></body></html>")
     assert response.css("h1::text").get() == "t" and response._cached_selector is not None
     assert list(ReleaseSelectors().process_spider_output(response, iter([1, 2]))) == [1, 2]

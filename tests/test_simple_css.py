@@ -20,8 +20,18 @@ from tests.conftest import EXPECTATIONS, FIXTURES
 ALL_SELECTORS = NOISE_SELECTORS + ADS_SELECTORS + SHARE_SELECTORS + FURNITURE_SELECTORS + RELATED_SELECTORS
 # Every operator and shape the matcher knows, beyond the pipelines' own lists.
 OPERATORS = (
-    '[href$=".pdf"]', '[href$="/"]', '[rel~="nofollow"]', '[rel~=""]', "[data-src]", '[class=""]', '[id="comments"]',
-    '[class^=""]', "div#page.td-container", "a[href]", "span.td-nr-views-55605", 'a.td-image-wrap[rel~="bookmark"]',
+    '[href$=".pdf"]',
+    '[href$="/"]',
+    '[rel~="nofollow"]',
+    '[rel~=""]',
+    "[data-src]",
+    '[class=""]',
+    '[id="comments"]',
+    '[class^=""]',
+    "div#page.td-container",
+    "a[href]",
+    "span.td-nr-views-55605",
+    'a.td-image-wrap[rel~="bookmark"]',
 )
 
 
@@ -72,7 +82,9 @@ def test_first_matches_gives_each_element_to_its_first_group() -> None:
     assert [e.text for e in related] == ["y"]
 
 
-@pytest.mark.parametrize("css", ["div p", "div > p", "p:first-child", "p::text", "a:not(.x)", "p + p", '[lang|="fr"]', "*"])
+@pytest.mark.parametrize(
+    "css", ["div p", "div > p", "p:first-child", "p::text", "a:not(.x)", "p + p", '[lang|="fr"]', "*"]
+)
 def test_anything_beyond_one_element_is_refused_when_built(css: str) -> None:
     with pytest.raises(ValueError, match="not a simple selector"):
         SelectorGroups([[css]])
@@ -104,7 +116,9 @@ def test_remembered_answers_stay_right_across_pages_and_past_their_bound() -> No
     pages = [
         '<div><p class="ad">a</p><p class="related">r</p><p>t</p></div>',
         '<div><p class="related">r</p><p class="ad">a</p><p id="taboola-1">x</p></div>',
-        "<div>" + "".join(f'<p id="tdi_{n}" class="related">{n}</p>' for n in range(5000)) + '<p class="ad">a</p></div>',
+        "<div>"
+        + "".join(f'<p id="tdi_{n}" class="related">{n}</p>' for n in range(5000))
+        + '<p class="ad">a</p></div>',
     ]
     for html in pages:
         root = lxml.html.fragment_fromstring(html)

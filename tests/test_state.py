@@ -13,8 +13,14 @@ from inquirer_crawler.state.sqlite import SqliteStateStore as StateStore
 from inquirer_crawler.state.store import ExportedRecord, RunInfo
 from inquirer_crawler.state.verdict import FAILED, OK, RunFacts, judge
 
-RECORD = ExportedRecord(url="https://theinquirer.fr/a/", post_id=1, published="2022-01-21T20:00:00+01:00",
-                        modified=None, content_hash="h1", lastmod=None)
+RECORD = ExportedRecord(
+    url="https://theinquirer.fr/a/",
+    post_id=1,
+    published="2022-01-21T20:00:00+01:00",
+    modified=None,
+    content_hash="h1",
+    lastmod=None,
+)
 
 
 def staged_run(tmp_path: Path) -> tuple[StateStore, Path, Path]:
@@ -82,7 +88,9 @@ def test_lock_refuses_a_second_holder(tmp_path: Path) -> None:
 
 
 def facts(**values: object) -> RunFacts:
-    base = RunFacts(responses=20, successes=20, articles_parsed=10, exported=10, field_filled={"author": 10, "section": 10})
+    base = RunFacts(
+        responses=20, successes=20, articles_parsed=10, exported=10, field_filled={"author": 10, "section": 10}
+    )
     for key, value in values.items():
         setattr(base, key, value)
     return base

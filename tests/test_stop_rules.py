@@ -32,9 +32,7 @@ def test_since_exports_only_newer_articles_and_stops_listings_and_the_chain(tmp_
     # followed), the home page and four section listings (no page 2: each first page already reaches
     # back before 24 January), the four newer articles, and 4108 — the previous of 4109, fetched to
     # learn its date; its own previous is not followed.
-    assert sorted(crawl.requests) == sorted(
-        {"/robots.txt", *SITEMAPS, *LISTINGS, *ON_OR_AFTER_24_JAN, ULLIEL_22_JAN}
-    )
+    assert sorted(crawl.requests) == sorted({"/robots.txt", *SITEMAPS, *LISTINGS, *ON_OR_AFTER_24_JAN, ULLIEL_22_JAN})
     assert "skipped 1 (before_since=1)" in crawl.summary()
 
 

@@ -22,7 +22,9 @@ from inquirer_crawler.pages.text import (
 
 def test_every_kind_of_space_becomes_one_space() -> None:
     # NBSP, narrow NBSP, figure space, line and paragraph separators, NEL, ideographic space, tabs.
-    assert clean_text(" Le\u00a0\u202fmot\u2007\u2028suivant\u2029\u0085et\u3000\tla fin\n") == "Le mot suivant et la fin"
+    assert (
+        clean_text(" Le\u00a0\u202fmot\u2007\u2028suivant\u2029\u0085et\u3000\tla fin\n") == "Le mot suivant et la fin"
+    )
 
 
 def test_collapse_spaces_splits_on_exactly_the_characters_python_calls_spaces() -> None:
@@ -75,7 +77,9 @@ def test_word_count(text: str, words: int) -> None:
 
 def test_isalnum_is_the_regex_word_class_but_the_underscore() -> None:
     # word_count counts a token that isalnum() as one word without the regex.
-    differ = [c for c in map(chr, range(sys.maxunicode + 1)) if bool(re.fullmatch(r"\w", c)) != (c.isalnum() or c == "_")]
+    differ = [
+        c for c in map(chr, range(sys.maxunicode + 1)) if bool(re.fullmatch(r"\w", c)) != (c.isalnum() or c == "_")
+    ]
     assert differ == []
 
 

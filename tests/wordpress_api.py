@@ -46,12 +46,17 @@ class WordPressPosts:
         per_page, page = int(query.get("per_page", "10")), int(query.get("page", "1"))
         pages = max(1, -(-len(selected) // per_page))
         if page > pages and selected:
-            return _error(400, "rest_post_invalid_page_number",
-                          "The page number requested is larger than the number of pages available.")
+            return _error(
+                400,
+                "rest_post_invalid_page_number",
+                "The page number requested is larger than the number of pages available.",
+            )
         shown = selected[(page - 1) * per_page : page * per_page]
         fields = [f for f in query.get("_fields", "").split(",") if f]
-        body = [{k: v for k, v in {"link": p.link, "modified_gmt": p.modified_gmt}.items() if not fields or k in fields}
-                for p in shown]
+        body = [
+            {k: v for k, v in {"link": p.link, "modified_gmt": p.modified_gmt}.items() if not fields or k in fields}
+            for p in shown
+        ]
         headers = {**JSON, "X-WP-Total": str(len(selected)), "X-WP-TotalPages": str(pages if selected else 0)}
         return 200, headers, json.dumps(body).encode()
 

@@ -59,8 +59,13 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         actions: dict[str, Callable[[Any, list[str], argparse.Namespace], str]] = {
-            "setup": self._setup, "add": self._add, "tick": self._tick, "status": self._status,
-            "backfill": self._backfill, "pause": self._pause, "resume": self._resume,
+            "setup": self._setup,
+            "add": self._add,
+            "tick": self._tick,
+            "status": self._status,
+            "backfill": self._backfill,
+            "pause": self._pause,
+            "resume": self._resume,
         }
         try:
             if not args or args[0] not in actions:

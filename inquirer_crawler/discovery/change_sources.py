@@ -82,8 +82,13 @@ class ChangeDiscovery:
             yield self._request(url, self.parse_sitemap, fallback="sitemap_index")
 
     def _request(self, url: str, callback: Any, fallback: str | None = None, **meta: Any) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback, errback=self.on_error,
-                              meta={"fallback": fallback, "change_source": True, **meta}, priority=10)
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            meta={"fallback": fallback, "change_source": True, **meta},
+            priority=10,
+        )
 
     def _next_source(self, fallback: str | None) -> Iterator[scrapy.Request]:
         """Each change source is used only when it answers; the next one is tried otherwise."""
@@ -134,8 +139,13 @@ class ChangeDiscovery:
     # -- REST API ---------------------------------------------------------------------------------
 
     def rest_url(self, page: int) -> str:
-        query: dict[str, str | int] = {"per_page": REST_PER_PAGE, "page": page, "orderby": "modified",
-                                       "order": "desc", "_fields": "link,modified_gmt"}
+        query: dict[str, str | int] = {
+            "per_page": REST_PER_PAGE,
+            "page": page,
+            "orderby": "modified",
+            "order": "desc",
+            "_fields": "link,modified_gmt",
+        }
         if after := self.rest_modified_after():
             query["modified_after"] = after
         return f"{self.origin}wp-json/wp/v2/posts?{urlencode(query)}"

@@ -10,8 +10,15 @@ from inquirer_crawler.discovery.policy import UrlPolicy
 from inquirer_crawler.state.outcomes import UrlOutcomes
 
 # How a refused article link ends in the run's ledger.
-REFUSED_AS = {"offsite": "failed", "bad_scheme": "failed", "userinfo": "failed", "url_too_long": "failed",
-              "non_public_ip": "failed", "media": "skipped", "not_article": "skipped"}
+REFUSED_AS = {
+    "offsite": "failed",
+    "bad_scheme": "failed",
+    "userinfo": "failed",
+    "url_too_long": "failed",
+    "non_public_ip": "failed",
+    "media": "skipped",
+    "not_article": "skipped",
+}
 LEDGER_REASON = {"not_article": "not_an_article_link"}
 
 
@@ -30,7 +37,9 @@ class LinkFilter:
                 continue
             self._stat(f"links/skipped/{reason}")
             if article and reason in REFUSED_AS:
-                self._outcomes().not_requested(_absolute(href, base), REFUSED_AS[reason], LEDGER_REASON.get(reason, reason))
+                self._outcomes().not_requested(
+                    _absolute(href, base), REFUSED_AS[reason], LEDGER_REASON.get(reason, reason)
+                )
 
 
 def _absolute(href: str, base: str) -> str:

@@ -10,8 +10,23 @@ from w3lib.url import canonicalize_url, safe_url_string, url_query_cleaner
 
 TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "hsa_")
 TRACKING_PARAMS = frozenset(
-    {"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "mc_cid", "mc_eid",
-     "igshid", "_ga", "_gl", "ref_src", "spm", "amp"}
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "_ga",
+        "_gl",
+        "ref_src",
+        "spm",
+        "amp",
+    }
 )
 
 

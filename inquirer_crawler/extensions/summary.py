@@ -35,8 +35,11 @@ def summary_line(stats: dict[str, Any], reason: str) -> str:
     if "urls/discovered" in stats:
         parts.append(
             "article urls: discovered {d} = exported {e} + failed {f} + skipped {s} + pending {p}".format(
-                d=stats["urls/discovered"], e=stats.get("urls/exported", 0), f=stats.get("urls/failed", 0),
-                s=stats.get("urls/skipped", 0), p=stats.get("urls/pending", 0),
+                d=stats["urls/discovered"],
+                e=stats.get("urls/exported", 0),
+                f=stats.get("urls/failed", 0),
+                s=stats.get("urls/skipped", 0),
+                p=stats.get("urls/pending", 0),
             )
         )
     return f"crawl summary: {'; '.join(parts)}; finish reason {reason}"

@@ -76,7 +76,9 @@ class AtomicFileFeedStorage:
     def store(self, file: IO[bytes]) -> None:
         if self.error is not None:
             file.close()
-            raise OSError(f"not publishing {self.path}: a write failed ({self.error}); partial file kept at {self.part}")
+            raise OSError(
+                f"not publishing {self.path}: a write failed ({self.error}); partial file kept at {self.part}"
+            )
         file.flush()
         os.fsync(file.fileno())
         file.close()

@@ -17,5 +17,8 @@ from scrapy import Spider
 def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
     scope = getattr(spider, "scope", None)
     options = getattr(spider, "options", None)
-    return {**params, "site": getattr(scope, "name", None) or spider.name,
-            "job": getattr(options, "job", None) or "manual"}
+    return {
+        **params,
+        "site": getattr(scope, "name", None) or spider.name,
+        "job": getattr(options, "job", None) or "manual",
+    }

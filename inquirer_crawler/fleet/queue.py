@@ -70,8 +70,14 @@ class PostgresSpiderQueue:
         site = find_site(self.db, spider_args["start"]) if spider_args.get("start") else None
         if site is not None:
             try:
-                schedule.backfill(self.db, site[0], self.project, full=spider_args.get("full") == "1",
-                                  job=spider_args.get("_job"), priority=priority)
+                schedule.backfill(
+                    self.db,
+                    site[0],
+                    self.project,
+                    full=spider_args.get("full") == "1",
+                    job=spider_args.get("_job"),
+                    priority=priority,
+                )
             except schedule.ScheduleError as error:
                 raise QueueError(f"{site[1]}: {error}") from None
             return
@@ -106,13 +112,14 @@ class PostgresSpiderQueue:
         jobs = [message["_job"] for message in self.list() if func(message)]
         if not jobs:
             return 0
-        return int(self.db.execute(
-            "DELETE FROM fleet_jobs WHERE job = ANY(%s) AND claimed_by IS NULL", (jobs,)
-        ).rowcount)
+        return int(
+            self.db.execute("DELETE FROM fleet_jobs WHERE job = ANY(%s) AND claimed_by IS NULL", (jobs,)).rowcount
+        )
 
     def clear(self) -> None:
         self.db.execute("DELETE FROM fleet_jobs WHERE project = %s AND claimed_by IS NULL", (self.project,))
 
     def _waiting(self, select: str, order: str = "") -> Any:
-        return self.db.execute(f"{select} FROM fleet_jobs WHERE project = %s AND claimed_by IS NULL{order}",
-                               (self.project,))
+        return self.db.execute(
+            f"{select} FROM fleet_jobs WHERE project = %s AND claimed_by IS NULL{order}", (self.project,)
+        )

@@ -30,9 +30,9 @@ _LOCKED_SITES = (
 
 @dataclass
 class TickReport:
-    queued: list[str] = field(default_factory=list)        # site names queued by this tick
+    queued: list[str] = field(default_factory=list)  # site names queued by this tick
     waiting: dict[str, str] = field(default_factory=dict)  # due sites not queued, and why
-    lost_runs: int = 0       # runs whose process died without ending them
+    lost_runs: int = 0  # runs whose process died without ending them
     reclaimed_jobs: int = 0  # jobs given back to the queue from a node that never started them
 
     def line(self) -> str:
@@ -40,8 +40,10 @@ class TickReport:
         for reason in self.waiting.values():
             why[reason] = why.get(reason, 0) + 1
         held = ", ".join(f"{k} {v}" for k, v in sorted(why.items())) or "none"
-        return (f"tick: queued {len(self.queued)}; due but not queued: {held}; lost runs closed {self.lost_runs};"
-                f" jobs reclaimed {self.reclaimed_jobs}")
+        return (
+            f"tick: queued {len(self.queued)}; due but not queued: {held}; lost runs closed {self.lost_runs};"
+            f" jobs reclaimed {self.reclaimed_jobs}"
+        )
 
 
 def locked_sites(db: Any) -> set[int]:
@@ -57,8 +59,16 @@ def _message(job: str, spider: str, start_url: str, full: bool) -> dict[str, str
     return message
 
 
-def _enqueue(db: Any, project: str, site_id: int, spider: str, start_url: str, priority: float = 0.0,
-             full: bool = False, job: str | None = None) -> str:
+def _enqueue(
+    db: Any,
+    project: str,
+    site_id: int,
+    spider: str,
+    start_url: str,
+    priority: float = 0.0,
+    full: bool = False,
+    job: str | None = None,
+) -> str:
     from psycopg.types.json import Jsonb
 
     job = job or uuid.uuid1().hex  # Scrapyd's own job ids
@@ -73,7 +83,8 @@ def _settle_the_dead(db: Any, running: set[int], report: TickReport, claim_timeo
     """Close the runs no process holds, and give back the claims no crawl took up."""
     report.lost_runs = db.execute(
         "UPDATE fleet_runs SET ended = now(), reason = 'lost: its process died without ending the run'"
-        " WHERE ended IS NULL AND NOT (site_id = ANY(%s::bigint[]))", (list(running),),
+        " WHERE ended IS NULL AND NOT (site_id = ANY(%s::bigint[]))",
+        (list(running),),
     ).rowcount
     report.reclaimed_jobs = db.execute(
         "UPDATE fleet_jobs SET claimed_by = NULL, claimed_at = NULL WHERE claimed_by IS NOT NULL"
@@ -85,7 +96,8 @@ def _settle_the_dead(db: Any, running: set[int], report: TickReport, claim_timeo
 def _busy_groups(db: Any, running: set[int]) -> set[str]:
     rows = db.execute(
         "SELECT DISTINCT site_group FROM fleet_sites s WHERE site_group IS NOT NULL AND"
-        " (s.id = ANY(%s::bigint[]) OR EXISTS (SELECT 1 FROM fleet_jobs j WHERE j.site_id = s.id))", (list(running),),
+        " (s.id = ANY(%s::bigint[]) OR EXISTS (SELECT 1 FROM fleet_jobs j WHERE j.site_id = s.id))",
+        (list(running),),
     )
     return {row[0] for row in rows}
 
@@ -122,8 +134,14 @@ class ScheduleError(RuntimeError):
     """A backfill or pause that cannot be done; the message says why."""
 
 
-def backfill(db: Any, site_id: int, project: str = DEFAULT_PROJECT, full: bool = False, job: str | None = None,
-             priority: float = 1.0) -> str:
+def backfill(
+    db: Any,
+    site_id: int,
+    project: str = DEFAULT_PROJECT,
+    full: bool = False,
+    job: str | None = None,
+    priority: float = 1.0,
+) -> str:
     """Queue one run of the site now, ahead of the due ones (paused or not, due or not); its job id."""
     with db.transaction():
         db.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, TICK_LOCK))

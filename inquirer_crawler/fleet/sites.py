@@ -55,8 +55,9 @@ class SiteSpec:
         return site_name(self.start_url)
 
     @classmethod
-    def build(cls, start_url: str, spider: str, interval: str | int, group: str | None,
-              known_spiders: Iterable[str]) -> SiteSpec:
+    def build(
+        cls, start_url: str, spider: str, interval: str | int, group: str | None, known_spiders: Iterable[str]
+    ) -> SiteSpec:
         if not is_http_url(start_url) or not urlsplit(start_url).hostname:
             raise SiteSpecError(f"start: {start_url!r} is not an http(s) URL")
         known = sorted(known_spiders)

@@ -25,11 +25,11 @@ class SiteStatus:
     site: str
     spider: str
     group: str | None
-    state: str                 # running, queued, claimed, held, paused, due, scheduled
+    state: str  # running, queued, claimed, held, paused, due, scheduled
     next_due: str
     last_run_started: str | None
     last_run_ended: str | None
-    exit_status: int | None    # None: no run yet, still running, or lost (killed)
+    exit_status: int | None  # None: no run yet, still running, or lost (killed)
     reason: str | None
     node: str | None
     job: str | None
@@ -61,18 +61,44 @@ def fleet_status(db: Any) -> list[SiteStatus]:
     running = locked_sites(db)
     now = db.execute("SELECT now()").fetchone()[0]
     rows = []
-    for (site_id, name, spider, group, paused, next_due, hold_until, _hold_reason, started, ended, status, reason,
-         counts, node, job, claimed_by, queued) in db.execute(_QUERY):
+    for (
+        site_id,
+        name,
+        spider,
+        group,
+        paused,
+        next_due,
+        hold_until,
+        _hold_reason,
+        started,
+        ended,
+        status,
+        reason,
+        counts,
+        node,
+        job,
+        claimed_by,
+        queued,
+    ) in db.execute(_QUERY):
         counts = counts or {}
         held = hold_until is not None and hold_until > now
-        rows.append(SiteStatus(
-            site=name, spider=spider, group=group,
-            state=_state(site_id in running, queued, claimed_by, paused, held, next_due <= now),
-            next_due=_iso(next_due) or "", last_run_started=_iso(started), last_run_ended=_iso(ended),
-            exit_status=status, reason=reason, node=node, job=job,
-            **{name_: counts.get(name_) for name_ in COUNTS},
-            hold_until=_iso(hold_until) if held else None,
-        ))
+        rows.append(
+            SiteStatus(
+                site=name,
+                spider=spider,
+                group=group,
+                state=_state(site_id in running, queued, claimed_by, paused, held, next_due <= now),
+                next_due=_iso(next_due) or "",
+                last_run_started=_iso(started),
+                last_run_ended=_iso(ended),
+                exit_status=status,
+                reason=reason,
+                node=node,
+                job=job,
+                **{name_: counts.get(name_) for name_ in COUNTS},
+                hold_until=_iso(hold_until) if held else None,
+            )
+        )
     return rows
 
 
@@ -82,13 +108,17 @@ def as_json(rows: list[SiteStatus]) -> list[dict[str, Any]]:
 
 def as_table(rows: list[SiteStatus]) -> str:
     header = ("site", "state", "last run", "exit", "exported", "new", "changed", "failed", "pending", "next due")
-    lines = [header]
+    lines: list[tuple[str, ...]] = [header]
     for r in rows:
-        lines.append((
-            r.site, r.state, r.last_run_started or "-",
-            "-" if r.exit_status is None else str(r.exit_status),
-            *("-" if getattr(r, c) is None else str(getattr(r, c)) for c in COUNTS),
-            r.next_due,
-        ))
+        lines.append(
+            (
+                r.site,
+                r.state,
+                r.last_run_started or "-",
+                "-" if r.exit_status is None else str(r.exit_status),
+                *("-" if getattr(r, c) is None else str(getattr(r, c)) for c in COUNTS),
+                r.next_due,
+            )
+        )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in lines)

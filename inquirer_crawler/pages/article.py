@@ -49,7 +49,13 @@ from inquirer_crawler.sites import SiteConfig, bare_host, site_for_host
 
 logger = logging.getLogger(__name__)
 
-_PREVIOUS_LABELS = ("article précédent", "previous article", "artículo anterior", "vorheriger artikel", "articolo precedente")
+_PREVIOUS_LABELS = (
+    "article précédent",
+    "previous article",
+    "artículo anterior",
+    "vorheriger artikel",
+    "articolo precedente",
+)
 _NEXT_LABELS = ("article suivant", "next article", "artículo siguiente", "nächster artikel", "articolo successivo")
 # A span longer than this is text, not one of those labels.
 _MAX_LABEL = 80
@@ -128,7 +134,9 @@ class ArticlePage:
     failed_fields: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_html(cls, html: str | bytes, url: str, site: SiteConfig | None = None, fetched_at: datetime | None = None) -> ArticlePage:
+    def from_html(
+        cls, html: str | bytes, url: str, site: SiteConfig | None = None, fetched_at: datetime | None = None
+    ) -> ArticlePage:
         return cls(
             url=url,
             selector=parse_page(html, url),
@@ -167,16 +175,22 @@ class ArticlePage:
 
     def is_article(self) -> bool:
         return bool(
-            self._guarded("is_article", lambda: (
-                self._meta("og:type") == "article"
-                or self._meta("article:published_time")
-                or "single-post" in self.body_classes
-                or any(c.startswith("postid-") for c in self.body_classes)
-                or self.selector.css(selectors.ARTICLE_HEADLINE)
-            ), False)
+            self._guarded(
+                "is_article",
+                lambda: (
+                    self._meta("og:type") == "article"
+                    or self._meta("article:published_time")
+                    or "single-post" in self.body_classes
+                    or any(c.startswith("postid-") for c in self.body_classes)
+                    or self.selector.css(selectors.ARTICLE_HEADLINE)
+                ),
+                False,
+            )
         )
 
-    def _steps(self, chain: selectors.Chain, read: Callable[[SelectorList[Selector]], Any]) -> Iterator[Callable[[], Any]]:
+    def _steps(
+        self, chain: selectors.Chain, read: Callable[[SelectorList[Selector]], Any]
+    ) -> Iterator[Callable[[], Any]]:
         """One candidate per step of the chain, for ``_first``: ``read`` of what the step finds,
         looked up only when the candidate is tried."""
         for where, css in chain:
@@ -249,7 +263,9 @@ class ArticlePage:
             chain(
                 self._steps(selectors.TITLE, lambda found: self._sane_title(_text(found))),
                 (
-                    lambda: self._sane_title(str(self.jsonld.value("headline", {"Article", "NewsArticle", "BlogPosting"}) or "")),
+                    lambda: self._sane_title(
+                        str(self.jsonld.value("headline", {"Article", "NewsArticle", "BlogPosting"}) or "")
+                    ),
                     lambda: self._sane_title(self._strip_site_name(self._meta("og:title") or "")),
                     lambda: self._sane_title(self._strip_site_name(self.selector.css("title::text").get() or "")),
                 ),
@@ -418,8 +434,11 @@ class ArticlePage:
             *(self._meta(name) for name in ("article:published_time", "article:modified_time", "og:updated_time")),
             *(str(self.jsonld.value(key) or "") for key in ("datePublished", "dateModified")),
             *(self._microdata(prop) for prop in ("datePublished", "dateModified", "dateCreated")),
-            *(value for found in self.query.each(selectors.STATED_DATE_BLOCKS)
-              for value in found.css("time::attr(datetime)").getall()),
+            *(
+                value
+                for found in self.query.each(selectors.STATED_DATE_BLOCKS)
+                for value in found.css("time::attr(datetime)").getall()
+            ),
         ]
         moments = []
         for value in raw:
@@ -564,7 +583,13 @@ class ArticlePage:
 
     def image(self) -> Image | None:
         featured = self.query.first(selectors.FEATURED_IMAGE)
-        url = _first((lambda: self._meta("og:image"), self._jsonld_image, lambda: _lazy_src(featured.css(selectors.FEATURED_IMG))))
+        url = _first(
+            (
+                lambda: self._meta("og:image"),
+                self._jsonld_image,
+                lambda: _lazy_src(featured.css(selectors.FEATURED_IMG)),
+            )
+        )
         if not url or _PLACEHOLDER_IMAGE.search(url):
             return None
         caption = _text(featured.css(selectors.FEATURED_CAPTION)) if featured else ""
@@ -582,11 +607,24 @@ class ArticlePage:
 
     # (record field, page method): each extracted on its own, in this order.
     FIELDS: tuple[tuple[str, str], ...] = (
-        ("post_id", "post_id"), ("title", "title"), ("subtitle", "subtitle"), ("author", "author"),
-        ("author_url", "author_url"), ("published", "published"), ("modified", "modified"),
-        ("section", "section"), ("categories", "categories"), ("tags", "tags"), ("language", "language"),
-        ("summary", "summary"), ("body_html", "body_html"), ("image", "image"), ("views", "views"),
-        ("comments", "comments"), ("previous", "previous"), ("next", "next"),
+        ("post_id", "post_id"),
+        ("title", "title"),
+        ("subtitle", "subtitle"),
+        ("author", "author"),
+        ("author_url", "author_url"),
+        ("published", "published"),
+        ("modified", "modified"),
+        ("section", "section"),
+        ("categories", "categories"),
+        ("tags", "tags"),
+        ("language", "language"),
+        ("summary", "summary"),
+        ("body_html", "body_html"),
+        ("image", "image"),
+        ("views", "views"),
+        ("comments", "comments"),
+        ("previous", "previous"),
+        ("next", "next"),
     )
 
     def to_item(self) -> ArticleItem:

@@ -19,7 +19,9 @@ from parsel import Selector
 from scrapy.utils.sitemap import Sitemap
 
 # Child sitemaps that list posts: WordPress core, Yoast, RankMath, news sitemaps.
-_POST_SITEMAP = re.compile(r"(?:wp-sitemap-posts-post-\d+|post-sitemap\d*|news-sitemap|sitemap-posts?)\.xml", re.IGNORECASE)
+_POST_SITEMAP = re.compile(
+    r"(?:wp-sitemap-posts-post-\d+|post-sitemap\d*|news-sitemap|sitemap-posts?)\.xml", re.IGNORECASE
+)
 # The two W3C forms that datetime.fromisoformat does not read: "1997" and "1997-07".
 _YEAR_OR_MONTH = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 
@@ -32,8 +34,8 @@ class Entry:
 
 @dataclass(frozen=True)
 class SitemapDocument:
-    children: list[Entry]   # a sitemap index: the post sitemaps it lists
-    entries: list[Entry]    # a url set: the articles
+    children: list[Entry]  # a sitemap index: the post sitemaps it lists
+    entries: list[Entry]  # a url set: the articles
 
 
 @dataclass(frozen=True)

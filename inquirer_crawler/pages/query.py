@@ -32,8 +32,14 @@ _INDEXED_TOKEN = re.compile(r"(?<!\S)((?:" + "|".join(map(re.escape, INDEXED_PRE
 # (share bars, related posts, comments: a third to a half of the post's region), and the body,
 # whose own children are indexed (the featured image) but nothing deeper.
 NOTHING_TO_INDEX_INSIDE = frozenset(
-    {"td-post-sharing", "tdb_single_post_share", "td_block_related_posts", "tdb_single_related", "comments",
-     "tdb_single_comments"}
+    {
+        "td-post-sharing",
+        "tdb_single_post_share",
+        "td_block_related_posts",
+        "tdb_single_related",
+        "comments",
+        "tdb_single_comments",
+    }
 )
 BODIES = frozenset({"td-post-content", "tdb_single_content"})
 # Blocks that only the post's own region holds: without any of them, the region is the wrong one.

@@ -10,7 +10,20 @@ from inquirer_crawler.response.encoding import fix_mojibake
 # Zero-width characters, bidi controls, soft hyphen, BOM and NUL: invisible, and able to
 # spoof or split words, so they never reach a text field.
 _INVISIBLE = dict.fromkeys(
-    [0x00, 0xAD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)],
+    [
+        0x00,
+        0xAD,
+        0x200B,
+        0x200C,
+        0x200D,
+        0x2060,
+        0xFEFF,
+        0x200E,
+        0x200F,
+        0x061C,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ],
     None,
 )
 INVISIBLE_CHARACTERS = frozenset(map(chr, _INVISIBLE))

@@ -35,18 +35,55 @@ from inquirer_crawler.pipelines.base import CrawlerPipeline
 from inquirer_crawler.pipelines.normalize import decode_entities_once
 from inquirer_crawler.response.encoding import fix_mojibake
 
-ALLOWED_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "blockquote", "a", "strong", "em", "figure", "img", "figcaption"}
+ALLOWED_TAGS = {
+    "p",
+    "h2",
+    "h3",
+    "h4",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "a",
+    "strong",
+    "em",
+    "figure",
+    "img",
+    "figcaption",
+}
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "img": {"src", "alt"}}
 _RENAMES = {"b": "strong", "i": "em", "h1": "h2", "h5": "h4", "h6": "h4"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _LISTS = {"ul", "ol"}
-_CONTAINERS = {"div", "section", "article", "aside", "main", "header", "footer", "center", "table", "tbody",
-               "thead", "tr", "td", "th", "dl", "dd", "dt", "details", "summary", "address"}
+_CONTAINERS = {
+    "div",
+    "section",
+    "article",
+    "aside",
+    "main",
+    "header",
+    "footer",
+    "center",
+    "table",
+    "tbody",
+    "thead",
+    "tr",
+    "td",
+    "th",
+    "dl",
+    "dd",
+    "dt",
+    "details",
+    "summary",
+    "address",
+}
 # Inline wrappers that some editors (Word paste, page builders) wrap whole paragraphs in.
 _INLINE_WRAPPERS = {"span", "font", "a", "strong", "em", "b", "i", "u"}
 _BLOCKS = _HEADINGS | _LISTS | _CONTAINERS | {"p", "blockquote", "figure", "li", "pre", "hr", "img"}
 # A caption printed as its own block after an image (djz: div.bildunterschrift > h6).
-_CAPTION_CLASS = re.compile(r"(?:^|\s)(?:[\w-]*caption-text|caption|image-caption|bildunterschrift|legende|légende)(?:\s|$)", re.IGNORECASE)
+_CAPTION_CLASS = re.compile(
+    r"(?:^|\s)(?:[\w-]*caption-text|caption|image-caption|bildunterschrift|legende|légende)(?:\s|$)", re.IGNORECASE
+)
 _LAZY_SRC = ("data-lazy-src", "data-src", "data-original", "src")
 
 

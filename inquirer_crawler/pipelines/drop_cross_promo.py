@@ -37,33 +37,84 @@ from inquirer_crawler.sites.plugins import PLUGIN_WIDGETS, PluginWidget
 
 # Never article text, whatever they contain.
 NOISE_SELECTORS = (
-    "script", "style", "noscript", "template", "iframe", "embed", "object", "form", "button", "input",
-    "select", "textarea", "svg", "canvas", "link", "meta",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "embed",
+    "object",
+    "form",
+    "button",
+    "input",
+    "select",
+    "textarea",
+    "svg",
+    "canvas",
+    "link",
+    "meta",
 )
 ADS_SELECTORS = (
-    ".td-a-rec", ".td-g-rec", ".td-a-ad", '[class*="td-adspot"]', ".code-block", "ins.adsbygoogle", "ins",
-    '[id^="taboola"]', '[class*="taboola"]', '[id^="div-gpt-ad"]', '[class*="-afterpara"]', ".adsbygoogle",
-    ".advertisement", ".td-ad-background-link",
+    ".td-a-rec",
+    ".td-g-rec",
+    ".td-a-ad",
+    '[class*="td-adspot"]',
+    ".code-block",
+    "ins.adsbygoogle",
+    "ins",
+    '[id^="taboola"]',
+    '[class*="taboola"]',
+    '[id^="div-gpt-ad"]',
+    '[class*="-afterpara"]',
+    ".adsbygoogle",
+    ".advertisement",
+    ".td-ad-background-link",
 )
 # The theme's own share bars; the share plugins' are in sites/plugins.py.
 SHARE_SELECTORS = (
-    ".td-post-sharing", ".td-post-sharing-top", ".td-post-sharing-bottom", ".tdb_single_post_share", ".social-share",
+    ".td-post-sharing",
+    ".td-post-sharing-top",
+    ".td-post-sharing-bottom",
+    ".tdb_single_post_share",
+    ".social-share",
 )
 FURNITURE_SELECTORS = (
     # author box, previous/next navigation, tags, source/via, featured image (kept apart as `image`)
-    ".author-box-wrap", ".tdb-author-box", ".tdb_single_author_box", ".td-post-next-prev", ".tdb_single_next_prev",
-    ".tdb-next-post", ".td-post-source-tags", ".td-post-source-via", ".tdb_single_tags", ".td-post-featured-image",
-    ".page-nav", ".td-post-views", ".td-post-comments", "#comments", ".comments-area",
+    ".author-box-wrap",
+    ".tdb-author-box",
+    ".tdb_single_author_box",
+    ".td-post-next-prev",
+    ".tdb_single_next_prev",
+    ".tdb-next-post",
+    ".td-post-source-tags",
+    ".td-post-source-via",
+    ".tdb_single_tags",
+    ".td-post-featured-image",
+    ".page-nav",
+    ".td-post-views",
+    ".td-post-comments",
+    "#comments",
+    ".comments-area",
     # embeds: never merged into the text
-    "blockquote.twitter-tweet", "blockquote.instagram-media", "blockquote.tiktok-embed",
-    ".wp-block-embed", '[style*="display:none"]', '[style*="display: none"]',
+    "blockquote.twitter-tweet",
+    "blockquote.instagram-media",
+    "blockquote.tiktok-embed",
+    ".wp-block-embed",
+    '[style*="display:none"]',
+    '[style*="display: none"]',
     # the slide gallery's counter ("1 of 6") and arrows; its slides stay, as figures
     ".td-gallery-slide-top",
 )
 # The theme's related blocks and any "related posts" class; the related-posts plugins' are in sites/plugins.py.
 RELATED_SELECTORS = (
-    ".td_block_related_posts", ".td-related-row", ".td-more-articles-box", '[class*="related-posts"]',
-    '[class*="inline-related"]', ".td_module_wrap", ".td-module-title", ".entry-title",
+    ".td_block_related_posts",
+    ".td-related-row",
+    ".td-more-articles-box",
+    '[class*="related-posts"]',
+    '[class*="inline-related"]',
+    ".td_module_wrap",
+    ".td-module-title",
+    ".entry-title",
 )
 # Plugin widgets (sites/plugins.py), one selector group per plugin so that each removal is
 # counted by plugin. Those that keep their links run after the ads (an ad inside a related box
@@ -122,12 +173,21 @@ class CrossPromo:
         """Clean the body under ``root`` (a <div> around it) in place."""
         groups: tuple[tuple[str, ...], ...] = (
             *(widget.selectors for widget in _PLUGINS_FIRST),
-            NOISE_SELECTORS, self.ad_selectors, SHARE_SELECTORS,
+            NOISE_SELECTORS,
+            self.ad_selectors,
+            SHARE_SELECTORS,
             *(widget.selectors for widget in _PLUGINS_KEEPING_LINKS),
-            FURNITURE_SELECTORS, RELATED_SELECTORS,
+            FURNITURE_SELECTORS,
+            RELATED_SELECTORS,
         )
         owners: tuple[PluginWidget | None, ...] = (
-            *_PLUGINS_FIRST, None, None, None, *_PLUGINS_KEEPING_LINKS, None, None,
+            *_PLUGINS_FIRST,
+            None,
+            None,
+            None,
+            *_PLUGINS_KEEPING_LINKS,
+            None,
+            None,
         )
         # Group by group, as if each were applied in turn: an ad inside a related block goes
         # as an ad, and the related block keeps only its own links.
@@ -340,7 +400,23 @@ def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-_BLOCK_TAGS = {"p", "div", "section", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "table"}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "section",
+    "ul",
+    "ol",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "figure",
+    "table",
+}
 
 
 def _has_block_children(element: etree._Element) -> bool:
@@ -385,9 +461,7 @@ def remove_junk(item: ArticleItem) -> Removed:
     base_url = hints.base_url or item.url
     site = site_for_host(hints.site or item.site)
     language = item.language or site.language
-    promo = CrossPromo(
-        phrases_for(language, site.extra_cross_promo_phrases), base_url, hints.ad_class_prefixes
-    )
+    promo = CrossPromo(phrases_for(language, site.extra_cross_promo_phrases), base_url, hints.ad_class_prefixes)
     if site.extra_junk_selectors:
         promo.ad_selectors += site.extra_junk_selectors
     root = BodyTree.take(item)

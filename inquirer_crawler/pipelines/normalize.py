@@ -53,7 +53,10 @@ def normalize(item: ArticleItem) -> ArticleItem:
     if item.author_url:
         item.author_url = clean_url(item.author_url, base=base)
     if item.image:
-        item.image = {"url": clean_url(item.image["url"], base=base), "caption": _text(item.image.get("caption")) or None}
+        item.image = {
+            "url": clean_url(item.image["url"], base=base),
+            "caption": _text(item.image.get("caption")) or None,
+        }
     item.images = [{"url": i["url"], "caption": _text(i.get("caption")) or None} for i in item.images]
     item.previous = _link(item.previous, base)
     item.next = _link(item.next, base)

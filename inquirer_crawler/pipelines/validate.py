@@ -20,7 +20,9 @@ from inquirer_crawler.pipelines.base import CrawlerPipeline
 logger = logging.getLogger(__name__)
 
 REQUIRED: tuple[tuple[str, DropReason], ...] = (
-    ("title", "missing_title"), ("body", "missing_body"), ("published", "missing_published"),
+    ("title", "missing_title"),
+    ("body", "missing_body"),
+    ("published", "missing_published"),
 )
 # News published before the web was: a parsing accident ("01/01/1970"), not an article date.
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)

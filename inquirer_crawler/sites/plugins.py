@@ -60,36 +60,65 @@ PLUGIN_WIDGETS: tuple[PluginWidget, ...] = (
     PluginWidget("kk-star-ratings", "kk Star Ratings", K.RATING, (".kk-star-ratings",)),
     PluginWidget("wp-postratings", "WP-PostRatings", K.RATING, (".post-ratings", ".post-ratings-loading")),
     PluginWidget(
-        "yasr", "Yasr – Yet Another Stars Rating", K.RATING,
-        (".yasr-visitor-votes", ".yasr-overall-rating", ".yasr-vv-stars-title-container", ".yasr-custom-text-vv-before",
-         ".yasr-custom-text-before-overall"),
+        "yasr",
+        "Yasr – Yet Another Stars Rating",
+        K.RATING,
+        (
+            ".yasr-visitor-votes",
+            ".yasr-overall-rating",
+            ".yasr-vv-stars-title-container",
+            ".yasr-custom-text-vv-before",
+            ".yasr-custom-text-before-overall",
+        ),
     ),
     PluginWidget(
-        "rate-my-post", "Rate my Post (FeedbackWP)", K.RATING,
+        "rate-my-post",
+        "Rate my Post (FeedbackWP)",
+        K.RATING,
         (".rmp-widgets-container", ".rmp-rating-widget", ".rmp-results-widget"),
     ),
     PluginWidget("gd-rating-system", "GD Rating System", K.RATING, (".gdrts-rating-block", ".gdrts-rating-stars")),
     PluginWidget("wp-review", "WP Review", K.RATING, (".wp-review-user-rating", "#wp-review-user-rating")),
-    PluginWidget("tasty-recipes-rating", "Tasty Recipes (rating)", K.RATING,
-                 (".tasty-recipes-rating", ".tasty-recipes-ratings-buttons")),
-    PluginWidget("wp-recipe-maker-rating", "WP Recipe Maker (rating)", K.RATING,
-                 (".wprm-recipe-rating", ".wprm-comment-rating")),
+    PluginWidget(
+        "tasty-recipes-rating",
+        "Tasty Recipes (rating)",
+        K.RATING,
+        (".tasty-recipes-rating", ".tasty-recipes-ratings-buttons"),
+    ),
+    PluginWidget(
+        "wp-recipe-maker-rating", "WP Recipe Maker (rating)", K.RATING, (".wprm-recipe-rating", ".wprm-comment-rating")
+    ),
     # -- tables of contents ----------------------------------------------------------------------
-    PluginWidget("easy-table-of-contents", "Easy Table of Contents", K.TABLE_OF_CONTENTS,
-                 ("#ez-toc-container", ".ez-toc-container", ".ez-toc-widget-container")),
+    PluginWidget(
+        "easy-table-of-contents",
+        "Easy Table of Contents",
+        K.TABLE_OF_CONTENTS,
+        ("#ez-toc-container", ".ez-toc-container", ".ez-toc-widget-container"),
+    ),
     PluginWidget("luckywp-toc", "LuckyWP Table of Contents", K.TABLE_OF_CONTENTS, (".lwptoc",)),
-    PluginWidget("rank-math-toc", "Rank Math (Table of Contents block)", K.TABLE_OF_CONTENTS,
-                 (".wp-block-rank-math-toc-block", "#rank-math-toc")),
-    PluginWidget("yoast-toc", "Yoast SEO (Table of Contents block)", K.TABLE_OF_CONTENTS, (".yoast-table-of-contents",)),
+    PluginWidget(
+        "rank-math-toc",
+        "Rank Math (Table of Contents block)",
+        K.TABLE_OF_CONTENTS,
+        (".wp-block-rank-math-toc-block", "#rank-math-toc"),
+    ),
+    PluginWidget(
+        "yoast-toc", "Yoast SEO (Table of Contents block)", K.TABLE_OF_CONTENTS, (".yoast-table-of-contents",)
+    ),
     PluginWidget("table-of-contents-plus", "Table of Contents Plus", K.TABLE_OF_CONTENTS, ("#toc_container",)),
     PluginWidget("fixed-toc", "Fixed TOC", K.TABLE_OF_CONTENTS, ("#ftwp-container", "#ftwp-container-outer")),
     # -- newsletter forms ----------------------------------------------------------------------------
     PluginWidget("mailchimp-for-wp", "MC4WP: Mailchimp for WordPress", K.NEWSLETTER, (".mc4wp-form",)),
-    PluginWidget("newsletter", "Newsletter (The Newsletter Plugin)", K.NEWSLETTER,
-                 (".tnp", ".tnp-subscription", ".tnp-widget")),
+    PluginWidget(
+        "newsletter", "Newsletter (The Newsletter Plugin)", K.NEWSLETTER, (".tnp", ".tnp-subscription", ".tnp-widget")
+    ),
     PluginWidget("mailpoet", "MailPoet", K.NEWSLETTER, ('[class*="mailpoet_form"]',)),
-    PluginWidget("jetpack-subscriptions", "Jetpack (Subscriptions)", K.NEWSLETTER,
-                 (".jetpack_subscription_widget", ".wp-block-jetpack-subscriptions")),
+    PluginWidget(
+        "jetpack-subscriptions",
+        "Jetpack (Subscriptions)",
+        K.NEWSLETTER,
+        (".jetpack_subscription_widget", ".wp-block-jetpack-subscriptions"),
+    ),
     PluginWidget("convertkit", "Kit (ConvertKit)", K.NEWSLETTER, (".convertkit-form", ".formkit-form", ".ck_form")),
     PluginWidget("thrive-leads", "Thrive Leads", K.NEWSLETTER, (".tve-leads-in-content", ".thrv-leads-form-box")),
     # -- donations and memberships -----------------------------------------------------------------
@@ -106,28 +135,40 @@ PLUGIN_WIDGETS: tuple[PluginWidget, ...] = (
     PluginWidget("content-egg", "Content Egg", K.AFFILIATE, (".egg-container",)),
     # Not a plugin: WordPress core's Buttons and File blocks, calls to action and download widgets
     # (a button's text is never prose), and the affiliate-disclosure notices themes and plugins print.
-    PluginWidget("core-buttons", "WordPress core (Buttons block)", K.AFFILIATE,
-                 (".wp-block-buttons", ".wp-block-button")),
+    PluginWidget(
+        "core-buttons", "WordPress core (Buttons block)", K.AFFILIATE, (".wp-block-buttons", ".wp-block-button")
+    ),
     PluginWidget("core-file", "WordPress core (File block)", K.AFFILIATE, (".wp-block-file",)),
-    PluginWidget("disclosure", "affiliate disclosure notices", K.AFFILIATE,
-                 ('[class*="disclaimer"]', '[class*="disclosure"]')),
+    PluginWidget(
+        "disclosure", "affiliate disclosure notices", K.AFFILIATE, ('[class*="disclaimer"]', '[class*="disclosure"]')
+    ),
     # -- related posts (their links are kept in `related`) -------------------------------------------
     PluginWidget("yarpp", "YARPP – Yet Another Related Posts Plugin", K.RELATED_POSTS, (".yarpp-related", ".yarpp")),
-    PluginWidget("jetpack-related-posts", "Jetpack (Related Posts)", K.RELATED_POSTS,
-                 ("#jp-relatedposts", ".jp-relatedposts")),
+    PluginWidget(
+        "jetpack-related-posts", "Jetpack (Related Posts)", K.RELATED_POSTS, ("#jp-relatedposts", ".jp-relatedposts")
+    ),
     PluginWidget("contextual-related-posts", "Contextual Related Posts", K.RELATED_POSTS, (".crp_related",)),
     PluginWidget("related-posts-for-wp", "Related Posts for WP", K.RELATED_POSTS, (".rp4wp-related-posts",)),
     PluginWidget("inline-related-posts", "Inline Related Posts", K.RELATED_POSTS, ('[class*="irp-"]',)),
     # WordPress's own embed card of a post (of this site or another): a read-also box.
-    PluginWidget("core-post-embed", "WordPress core (post embed card)", K.RELATED_POSTS,
-                 ("blockquote.wp-embedded-content", ".wp-block-embed-wordpress", ".is-type-wp-embed")),
+    PluginWidget(
+        "core-post-embed",
+        "WordPress core (post embed card)",
+        K.RELATED_POSTS,
+        ("blockquote.wp-embedded-content", ".wp-block-embed-wordpress", ".is-type-wp-embed"),
+    ),
     # -- share bars ------------------------------------------------------------------------------------
-    PluginWidget("social-warfare", "Social Warfare", K.SHARE,
-                 (".swp_social_panel", ".swp-content-locator", ".swp-hidden-panel-wrap")),
+    PluginWidget(
+        "social-warfare",
+        "Social Warfare",
+        K.SHARE,
+        (".swp_social_panel", ".swp-content-locator", ".swp-hidden-panel-wrap"),
+    ),
     PluginWidget("shareaholic", "Shareaholic", K.SHARE, (".shareaholic-canvas",)),
     PluginWidget("addtoany", "AddToAny", K.SHARE, (".addtoany_share_save_container", ".a2a_kit")),
-    PluginWidget("easy-social-share-buttons", "Easy Social Share Buttons", K.SHARE,
-                 ('[class*="essb_"]', '[class*="essb-"]')),
+    PluginWidget(
+        "easy-social-share-buttons", "Easy Social Share Buttons", K.SHARE, ('[class*="essb_"]', '[class*="essb-"]')
+    ),
     PluginWidget("jetpack-sharing", "Jetpack (Sharing)", K.SHARE, (".sharedaddy", ".sd-sharing-enabled")),
     PluginWidget("sassy-social-share", "Sassy Social Share", K.SHARE, ('[class*="heateor_sss"]',)),
     PluginWidget("shared-counts", "Shared Counts", K.SHARE, (".shared-counts-wrap",)),
@@ -136,22 +177,43 @@ PLUGIN_WIDGETS: tuple[PluginWidget, ...] = (
     PluginWidget("shariff", "Shariff Wrapper", K.SHARE, (".shariff",)),
     # -- polls ---------------------------------------------------------------------------------------------
     PluginWidget("wp-polls", "WP-Polls", K.POLL, (".wp-polls", ".wp-polls-loading")),
-    PluginWidget("crowdsignal", "Crowdsignal (Polldaddy)", K.POLL,
-                 (".pds-box", '[id^="PDI_container"]', ".wp-block-crowdsignal-forms-poll")),
+    PluginWidget(
+        "crowdsignal",
+        "Crowdsignal (Polldaddy)",
+        K.POLL,
+        (".pds-box", '[id^="PDI_container"]', ".wp-block-crowdsignal-forms-poll"),
+    ),
     PluginWidget("yop-poll", "YOP Poll", K.POLL, (".basic-yop-poll-container", ".bootstrap-yop")),
     PluginWidget("totalpoll", "TotalPoll", K.POLL, (".totalpoll-wrapper",)),
     # -- recipe cards: the tools around the recipe, not the recipe -----------------------------------------
     PluginWidget(
-        "tasty-recipes", "Tasty Recipes", K.RECIPE_TOOLS,
-        (".tasty-recipes-quick-links", ".tasty-recipes-jump-link", ".tasty-recipes-print-button",
-         ".tasty-recipes-buttons", ".tasty-recipes-units-scale-container", ".tasty-recipes-cook-mode",
-         ".tasty-recipes-entry-footer"),
+        "tasty-recipes",
+        "Tasty Recipes",
+        K.RECIPE_TOOLS,
+        (
+            ".tasty-recipes-quick-links",
+            ".tasty-recipes-jump-link",
+            ".tasty-recipes-print-button",
+            ".tasty-recipes-buttons",
+            ".tasty-recipes-units-scale-container",
+            ".tasty-recipes-cook-mode",
+            ".tasty-recipes-entry-footer",
+        ),
     ),
     PluginWidget(
-        "wp-recipe-maker", "WP Recipe Maker", K.RECIPE_TOOLS,
-        (".wprm-recipe-snippet", ".wprm-recipe-jump", ".wprm-recipe-print", ".wprm-recipe-pin",
-         ".wprm-recipe-jump-to-comments", ".wprm-call-to-action", ".wprm-unit-conversion-container",
-         ".wprm-recipe-adjustable-servings-container"),
+        "wp-recipe-maker",
+        "WP Recipe Maker",
+        K.RECIPE_TOOLS,
+        (
+            ".wprm-recipe-snippet",
+            ".wprm-recipe-jump",
+            ".wprm-recipe-print",
+            ".wprm-recipe-pin",
+            ".wprm-recipe-jump-to-comments",
+            ".wprm-call-to-action",
+            ".wprm-unit-conversion-container",
+            ".wprm-recipe-adjustable-servings-container",
+        ),
     ),
     PluginWidget("easyrecipe", "EasyRecipe", K.RECIPE_TOOLS, (".ERSSavePrint", ".endeasyrecipe", ".ERSRatings")),
     # -- meta lines inside the content -----------------------------------------------------------------

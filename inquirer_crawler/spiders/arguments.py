@@ -35,7 +35,7 @@ class CrawlOptions:
     since: date | None = None
     max_articles: int | None = None
     full: bool = False  # fetch everything, whatever the state says (still recording it)
-    state: str = "on"   # "off": no state file, no lock
+    state: str = "on"  # "off": no state file, no lock
     job: str | None = None  # Scrapyd's job id, recorded with the run
 
     @classmethod
@@ -55,7 +55,9 @@ class CrawlOptions:
             job=_job(arguments.get("_job")),
         )
         if not options.urls and not options.start and not (site and site.base_url):
-            raise SpiderArgumentError("start: give the site's home page (-a start=https://site/) or article URLs (-a urls=…)")
+            raise SpiderArgumentError(
+                "start: give the site's home page (-a start=https://site/) or article URLs (-a urls=…)"
+            )
         return options
 
 

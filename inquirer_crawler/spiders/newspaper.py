@@ -77,8 +77,12 @@ class NewspaperSpider(scrapy.Spider):
     def state_scope(cls, options: CrawlOptions) -> StateScope:
         """Which state this run uses (state/scope.py); a wrong combination is an argument error."""
         try:
-            return scope_for(options.start, options.urls if options.state == "on" else options.urls[:1],
-                             options.replay_dir, cls.bound_site)
+            return scope_for(
+                options.start,
+                options.urls if options.state == "on" else options.urls[:1],
+                options.replay_dir,
+                cls.bound_site,
+            )
         except ScopeError as error:
             raise SpiderArgumentError(str(error)) from None
 
@@ -289,8 +293,15 @@ class NewspaperSpider(scrapy.Spider):
         """Change discovery, built once the state is open (at the first robots.txt)."""
         if self._changes is None:
             self._changes = ChangeDiscovery(
-                self.start_url, self.links, self.state.known if self.state else lambda _: None, self.run.baseline,
-                self.outcomes, self.run.site_dates, self._article_request, self._stat, self.since.surely_before,
+                self.start_url,
+                self.links,
+                self.state.known if self.state else lambda _: None,
+                self.run.baseline,
+                self.outcomes,
+                self.run.site_dates,
+                self._article_request,
+                self._stat,
+                self.since.surely_before,
             )
         return self._changes
 

@@ -54,9 +54,16 @@ class StatefulSpider(Protocol):
 
 def run_mode(options: CrawlOptions) -> str:
     """``complete`` for a crawl of the whole site, else what made the run partial."""
-    partial = [name for name, value in (("urls", options.urls), ("since", options.since),
-                                        ("sections", options.sections), ("max_articles", options.max_articles))
-               if value]
+    partial = [
+        name
+        for name, value in (
+            ("urls", options.urls),
+            ("since", options.since),
+            ("sections", options.sections),
+            ("max_articles", options.max_articles),
+        )
+        if value
+    ]
     return "+".join(partial) or "complete"
 
 
@@ -121,11 +128,12 @@ class RunState:
             path = f"site {spider.scope.name} on the fleet database"
         else:
             template = setting(self.crawler.settings, "INQUIRER_STATE_PATH")
-            path = spider.scope.path(template)
-            self.lock = RunLock(path)
+            file = spider.scope.path(template)
+            self.lock = RunLock(file)
             self.lock.acquire()  # the crawl command took it already when run from the command line
-            adopt_first_format(spider.scope.legacy_path(template, spider.name), path, spider.scope.name)
-            self.store = SqliteStateStore(path, spider.scope.name)
+            adopt_first_format(spider.scope.legacy_path(template, spider.name), file, spider.scope.name)
+            self.store = SqliteStateStore(file, spider.scope.name)
+            path = str(file)
         recovered = self.store.recover()
         if any(recovered.values()):
             logger.info("state: recovered from an interrupted run: %s", recovered)
@@ -133,8 +141,9 @@ class RunState:
         self.outcomes = UrlOutcomes(
             spider.state_key, self.store, self.crawler.settings.getint("INQUIRER_MAX_FAILED_RUNS", 3), self._gave_up
         )
-        logger.info("state: %s, run mode %s (%d pending from earlier runs)", path, self.info.mode,
-                    len(self.store.pending()))
+        logger.info(
+            "state: %s, run mode %s (%d pending from earlier runs)", path, self.info.mode, len(self.store.pending())
+        )
 
     def _gave_up(self, url: str, reason: str) -> None:
         """A URL failed INQUIRER_MAX_FAILED_RUNS runs in a row: failed for good, said once."""
@@ -165,8 +174,15 @@ class RunState:
         self.verdict = judge(self.facts, history)
         counts = self.counts(stats)
         if self.store is not None:
-            self.store.end_run(RunEnd(self.verdict.status, self.verdict.why, counts, self.outcomes.ledger.states,
-                                      self._baseline_to_keep(self.verdict)))
+            self.store.end_run(
+                RunEnd(
+                    self.verdict.status,
+                    self.verdict.why,
+                    counts,
+                    self.outcomes.ledger.states,
+                    self._baseline_to_keep(self.verdict),
+                )
+            )
             self.store.close()
         if self.lock is not None:
             self.lock.release()

@@ -12,18 +12,65 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-FAILED_REASONS = frozenset({
-    "http_404", "http_410", "http_403", "http_401", "http_429", "http_500", "http_502", "http_503", "http_504",
-    "timeout", "dns_error", "connection_refused", "connection_lost", "data_loss", "tls_error", "too_large",
-    "decompression_bomb", "non_html", "empty_body", "truncated_body", "robots_disallowed", "robots_unavailable",
-    "retry_after_too_long", "non_public_ip", "offsite", "bad_scheme", "userinfo", "url_too_long", "not_article",
-    "parse_error", "missing_title", "missing_body", "missing_published", "date_in_future", "date_implausible",
-    "schema_invalid", "redirect_loop", "bad_redirect", "ignored", "http_4xx", "http_5xx", "error",
-})
-SKIPPED_REASONS = frozenset({
-    "duplicate_of", "unchanged", "known_unchanged", "before_since", "other_section", "media", "not_an_article_link",
-    "alias_of_canonical", "outlinks_truncated",
-})
+FAILED_REASONS = frozenset(
+    {
+        "http_404",
+        "http_410",
+        "http_403",
+        "http_401",
+        "http_429",
+        "http_500",
+        "http_502",
+        "http_503",
+        "http_504",
+        "timeout",
+        "dns_error",
+        "connection_refused",
+        "connection_lost",
+        "data_loss",
+        "tls_error",
+        "too_large",
+        "decompression_bomb",
+        "non_html",
+        "empty_body",
+        "truncated_body",
+        "robots_disallowed",
+        "robots_unavailable",
+        "retry_after_too_long",
+        "non_public_ip",
+        "offsite",
+        "bad_scheme",
+        "userinfo",
+        "url_too_long",
+        "not_article",
+        "parse_error",
+        "missing_title",
+        "missing_body",
+        "missing_published",
+        "date_in_future",
+        "date_implausible",
+        "schema_invalid",
+        "redirect_loop",
+        "bad_redirect",
+        "ignored",
+        "http_4xx",
+        "http_5xx",
+        "error",
+    }
+)
+SKIPPED_REASONS = frozenset(
+    {
+        "duplicate_of",
+        "unchanged",
+        "known_unchanged",
+        "before_since",
+        "other_section",
+        "media",
+        "not_an_article_link",
+        "alias_of_canonical",
+        "outlinks_truncated",
+    }
+)
 _REQUESTED = "requested"
 
 

@@ -23,7 +23,10 @@ SKIPPED_DROPS = {"duplicate": "duplicate_of", "unchanged": "unchanged"}
 
 class UrlOutcomes:
     def __init__(
-        self, keys: Callable[[str], str], store: StateStore | None, max_failed_runs: int = 3,
+        self,
+        keys: Callable[[str], str],
+        store: StateStore | None,
+        max_failed_runs: int = 3,
         on_gave_up: Callable[[str, str], None] | None = None,
     ) -> None:
         self.key = keys  # URL -> the state's key (SpiderKeys.key)

@@ -34,7 +34,7 @@ from inquirer_crawler.state.store import Baseline, ExportedRecord, KnownArticle,
 
 logger = logging.getLogger(__name__)
 
-BATCH = 500          # queued writes sent at once, at most
+BATCH = 500  # queued writes sent at once, at most
 FLUSH_SECONDS = 2.0  # and at least this often while a run writes
 
 _DISCOVER = (
@@ -93,8 +93,9 @@ def _iso(value: Any) -> str | None:
 
 
 class PostgresStore:
-    def __init__(self, dsn: str, site: FleetSite, job: str | None = None, node: str | None = None,
-                 lock: SiteLock | None = None) -> None:
+    def __init__(
+        self, dsn: str, site: FleetSite, job: str | None = None, node: str | None = None, lock: SiteLock | None = None
+    ) -> None:
         self.site = site
         self.site_id = site.id
         self.job = job
@@ -160,7 +161,8 @@ class PostgresStore:
             if self.job:
                 self._execute(
                     "WITH taken AS (DELETE FROM fleet_jobs WHERE job = %s RETURNING queued)"
-                    " UPDATE fleet_runs SET queued = (SELECT queued FROM taken) WHERE id = %s", (self.job, row[0]),
+                    " UPDATE fleet_runs SET queued = (SELECT queued FROM taken) WHERE id = %s",
+                    (self.job, row[0]),
                 )
         self.run_id = int(row[0])
 
@@ -170,8 +172,10 @@ class PostgresStore:
         from psycopg.types.json import Jsonb
 
         self.flush()
-        ledger = [(self.run_id, key, "pending" if state == "requested" else state, reason)
-                  for key, (state, reason) in end.ledger.items()]
+        ledger = [
+            (self.run_id, key, "pending" if state == "requested" else state, reason)
+            for key, (state, reason) in end.ledger.items()
+        ]
         with self.transaction(), self.db.cursor() as cursor:
             self._execute(
                 "UPDATE fleet_runs SET ended = now(), exit_status = %s, reason = %s, counts = %s WHERE id = %s",
@@ -179,7 +183,8 @@ class PostgresStore:
             )
             cursor.executemany(
                 "INSERT INTO fleet_run_urls (run_id, key, state, reason) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT (run_id, key) DO UPDATE SET state = excluded.state, reason = excluded.reason", ledger,
+                " ON CONFLICT (run_id, key) DO UPDATE SET state = excluded.state, reason = excluded.reason",
+                ledger,
             )
             self.statements += len(ledger)
             if end.baseline is not None:
@@ -187,7 +192,8 @@ class PostgresStore:
             if end.status == 0:
                 self._execute(
                     "UPDATE fleet_sites s SET next_due = r.started + make_interval(secs => s.interval_s)"
-                    " FROM fleet_runs r WHERE r.id = %s AND s.id = r.site_id", (self.run_id,),
+                    " FROM fleet_runs r WHERE r.id = %s AND s.id = r.site_id",
+                    (self.run_id,),
                 )
 
     def _set_baseline(self, cursor: Any, baseline: Baseline) -> None:
@@ -205,23 +211,27 @@ class PostgresStore:
             )
 
     def baseline(self) -> Baseline:
-        sitemaps = dict(self._execute("SELECT url, lastmod FROM fleet_sitemaps WHERE site_id = %s",
-                                      (self.site_id,)).fetchall())
-        row = self._execute("SELECT value FROM fleet_facts WHERE site_id = %s AND name = 'newest_modified'",
-                            (self.site_id,)).fetchone()
+        sitemaps = dict(
+            self._execute("SELECT url, lastmod FROM fleet_sitemaps WHERE site_id = %s", (self.site_id,)).fetchall()
+        )
+        row = self._execute(
+            "SELECT value FROM fleet_facts WHERE site_id = %s AND name = 'newest_modified'", (self.site_id,)
+        ).fetchone()
         return Baseline(sitemaps=sitemaps, newest_modified=row[0] if row else None)
 
     def hold(self, seconds: float, reason: str) -> None:
         """Queue this site no more until ``seconds`` from now (a Retry-After beyond the cap, robots.txt 5xx)."""
         self._execute(
             "UPDATE fleet_sites SET hold_until = GREATEST(COALESCE(hold_until, now()), now() + make_interval(secs => %s)),"
-            " hold_reason = %s WHERE id = %s", (seconds, reason, self.site_id),
+            " hold_reason = %s WHERE id = %s",
+            (seconds, reason, self.site_id),
         )
 
     def previous_counts(self, limit: int = 5) -> list[dict[str, Any]]:
         rows = self._execute(
             "SELECT counts FROM fleet_runs WHERE site_id = %s AND counts IS NOT NULL AND id <> %s"
-            " ORDER BY id DESC LIMIT %s", (self.site_id, self.run_id or -1, limit),
+            " ORDER BY id DESC LIMIT %s",
+            (self.site_id, self.run_id or -1, limit),
         ).fetchall()
         return [row[0] for row in rows]
 
@@ -234,7 +244,8 @@ class PostgresStore:
         done = {"renamed": 0, "requeued": 0, "lost_outputs": 0}
         for run_id, part, final in self._execute(
             "SELECT id, output_part, output_final FROM fleet_runs WHERE site_id = %s AND output_part IS NOT NULL"
-            " AND NOT published", (self.site_id,),
+            " AND NOT published",
+            (self.site_id,),
         ).fetchall():
             if Path(part).exists():
                 os.replace(part, final)
@@ -253,24 +264,29 @@ class PostgresStore:
     def _forget_lost_output(self, run_id: int, final: str) -> int:
         """Neither the part file nor the published one is there (another node's disk, deleted): its
         records are fetched and exported again rather than believed exported."""
-        logger.error("state: the output of run %d (%s) is not on this node: its records will be exported again",
-                     run_id, final)
+        logger.error(
+            "state: the output of run %d (%s) is not on this node: its records will be exported again", run_id, final
+        )
         with self.transaction():
             self._execute(
                 "UPDATE fleet_articles a SET last_exported = NULL FROM fleet_urls u WHERE u.site_id = %s"
                 " AND u.run_id = %s AND u.state = 'exported' AND a.site_id = u.site_id AND a.key = u.key",
                 (self.site_id, run_id),
             )
-            return int(self._execute(
-                "UPDATE fleet_urls SET state = 'pending' WHERE site_id = %s AND run_id = %s AND state = 'exported'",
-                (self.site_id, run_id),
-            ).rowcount)
+            return int(
+                self._execute(
+                    "UPDATE fleet_urls SET state = 'pending' WHERE site_id = %s AND run_id = %s AND state = 'exported'",
+                    (self.site_id, run_id),
+                ).rowcount
+            )
 
     # -- the ledger ---------------------------------------------------------------------------------
 
     def ledger_state(self, key: str) -> str | None:
         self.flush()
-        row = self._execute("SELECT state FROM fleet_urls WHERE site_id = %s AND key = %s", (self.site_id, key)).fetchone()
+        row = self._execute(
+            "SELECT state FROM fleet_urls WHERE site_id = %s AND key = %s", (self.site_id, key)
+        ).fetchone()
         return row[0] if row else None
 
     def mark(self, key: str, url: str, state: LedgerState, reason: str | None = None) -> None:
@@ -294,15 +310,20 @@ class PostgresStore:
     def pending(self) -> list[tuple[str, str]]:
         """(key, URL as last requested) of what earlier runs discovered and did not finish."""
         self.flush()
-        return [(k, u) for k, u in self._execute(
-            "SELECT key, url FROM fleet_urls WHERE site_id = %s AND state = 'pending' ORDER BY updated, key",
-            (self.site_id,),
-        )]
+        return [
+            (k, u)
+            for k, u in self._execute(
+                "SELECT key, url FROM fleet_urls WHERE site_id = %s AND state = 'pending' ORDER BY updated, key",
+                (self.site_id,),
+            )
+        ]
 
     def left_pending(self) -> int:
         self.flush()
-        row = self._execute("SELECT count(*) FROM fleet_urls WHERE site_id = %s AND run_id = %s AND state = 'pending'",
-                            (self.site_id, self.run_id)).fetchone()
+        row = self._execute(
+            "SELECT count(*) FROM fleet_urls WHERE site_id = %s AND run_id = %s AND state = 'pending'",
+            (self.site_id, self.run_id),
+        ).fetchone()
         return int(row[0])
 
     # -- articles ----------------------------------------------------------------------------------
@@ -310,7 +331,8 @@ class PostgresStore:
     def _load_known(self) -> dict[str, KnownArticle]:
         rows = self._execute(
             "SELECT key, url, published, modified, lastmod, content_hash FROM fleet_articles"
-            " WHERE site_id = %s AND last_exported IS NOT NULL", (self.site_id,),
+            " WHERE site_id = %s AND last_exported IS NOT NULL",
+            (self.site_id,),
         )
         return {row[0]: KnownArticle(*row) for row in rows}
 
@@ -320,8 +342,9 @@ class PostgresStore:
     def note_lastmod(self, key: str, lastmod: str) -> None:
         known = self._known.get(key)
         if known is not None:
-            self._known[key] = KnownArticle(known.key, known.url, known.published, known.modified, lastmod,
-                                            known.content_hash)
+            self._known[key] = KnownArticle(
+                known.key, known.url, known.published, known.modified, lastmod, known.content_hash
+            )
         self._queue(_LASTMOD, (lastmod, self.site_id, key))
 
     def stage(self, key: str, record: ExportedRecord) -> None:
@@ -337,10 +360,13 @@ class PostgresStore:
             exported = self._execute(_PUBLISH_ARTICLES, {"site": self.site_id, "run": self.run_id}).fetchall()
             self._execute(
                 "UPDATE fleet_urls SET state = 'exported', record = NULL, updated = now() WHERE site_id = %s"
-                " AND run_id = %s AND state = 'staged'", (self.site_id, self.run_id),
+                " AND run_id = %s AND state = 'staged'",
+                (self.site_id, self.run_id),
             )
-            self._execute("UPDATE fleet_runs SET output_part = %s, output_final = %s WHERE id = %s",
-                          (str(part), str(final), self.run_id))
+            self._execute(
+                "UPDATE fleet_runs SET output_part = %s, output_final = %s WHERE id = %s",
+                (str(part), str(final), self.run_id),
+            )
         for row in exported:
             self._known[row[0]] = KnownArticle(*row)
         os.replace(part, final)

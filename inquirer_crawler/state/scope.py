@@ -65,7 +65,9 @@ def scope_for(start: str | None, urls: tuple[str, ...], replay_dir: Path | None,
     if urls:
         names = sorted({host_scope(url) for url in urls})
         if len(names) > 1:
-            raise ScopeError(f"urls: URLs of several sites ({', '.join(names)}) share no state; "
-                             "give one site's URLs, or -a state=off")
+            raise ScopeError(
+                f"urls: URLs of several sites ({', '.join(names)}) share no state; "
+                "give one site's URLs, or -a state=off"
+            )
         return StateScope(_UNSAFE.sub("-", names[0]))
     return StateScope(_UNSAFE.sub("-", host_scope(start or (site.base_url if site else ""), site)))

@@ -81,7 +81,6 @@ CREATE TABLE IF NOT EXISTS facts (        -- the baseline's single values (newes
 SCHEMA_VERSION = 2
 
 
-
 class SqliteStateStore:
     """``scope``: the state's owner (scope.py). A file of the first format, or a new one, takes it;
     a file that belongs to another scope is refused (ScopeError), never mixed."""
@@ -134,8 +133,10 @@ class SqliteStateStore:
             )
             db.executemany(
                 "INSERT OR REPLACE INTO run_urls (run_id, key, state, reason) VALUES (?, ?, ?, ?)",
-                [(self.run_id, key, "pending" if state == "requested" else state, reason)
-                 for key, (state, reason) in end.ledger.items()],
+                [
+                    (self.run_id, key, "pending" if state == "requested" else state, reason)
+                    for key, (state, reason) in end.ledger.items()
+                ],
             )
             if end.baseline is not None:
                 self._set_baseline(db, end.baseline)
@@ -267,9 +268,13 @@ class SqliteStateStore:
                     " last_exported = excluded.last_exported",
                     {**record, "key": key, "stamp": stamp},
                 )
-            db.execute("UPDATE urls SET state = 'exported', record = NULL, updated = ? WHERE state = 'staged'"
-                       " AND run_id = ?", (stamp, self.run_id))
-            db.execute("UPDATE runs SET output_part = ?, output_final = ? WHERE id = ?", (str(part), str(final), self.run_id))
+            db.execute(
+                "UPDATE urls SET state = 'exported', record = NULL, updated = ? WHERE state = 'staged' AND run_id = ?",
+                (stamp, self.run_id),
+            )
+            db.execute(
+                "UPDATE runs SET output_part = ?, output_final = ? WHERE id = ?", (str(part), str(final), self.run_id)
+            )
         os.replace(part, final)
         _fsync_dir(final.parent)
         self.db.execute("UPDATE runs SET published = 1 WHERE id = ?", (self.run_id,))
@@ -291,8 +296,10 @@ def check_owner(path: Path, scope: str) -> None:
 
 
 def _not_yours(path: Path, owner: str, scope: str) -> str:
-    return (f"state file {path} holds the state of {owner}, not of {scope}: "
-            "put {site} in INQUIRER_STATE_PATH to give each its own")
+    return (
+        f"state file {path} holds the state of {owner}, not of {scope}: "
+        "put {site} in INQUIRER_STATE_PATH to give each its own"
+    )
 
 
 def adopt_first_format(legacy: Path, path: Path, scope: str) -> bool:

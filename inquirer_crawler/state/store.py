@@ -96,11 +96,11 @@ class Baseline:
 
 @dataclass(frozen=True)
 class RunEnd:
-    status: int                         # the exit status (verdict.py)
-    reason: str                         # "ok" or why the run failed
-    counts: Mapping[str, int]           # exported, new, changed, unchanged, failed, pending, records, with_*
+    status: int  # the exit status (verdict.py)
+    reason: str  # "ok" or why the run failed
+    counts: Mapping[str, int]  # exported, new, changed, unchanged, failed, pending, records, with_*
     ledger: Mapping[str, tuple[str, str | None]]  # key -> (ledger state, reason) of every URL of the run
-    baseline: Baseline | None = None    # set only by a complete run that succeeded
+    baseline: Baseline | None = None  # set only by a complete run that succeeded
 
 
 class StateStore(Protocol):

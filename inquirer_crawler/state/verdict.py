@@ -20,9 +20,9 @@ USUAL_FIELDS = ("author", "section")
 
 @dataclass
 class RunFacts:
-    responses: int = 0            # pages that answered (any status)
-    successes: int = 0            # pages that answered 2xx
-    articles_parsed: int = 0      # article pages that became a record before validation
+    responses: int = 0  # pages that answered (any status)
+    successes: int = 0  # pages that answered 2xx
+    articles_parsed: int = 0  # article pages that became a record before validation
     exported: int = 0
     unchanged: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
