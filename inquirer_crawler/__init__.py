@@ -21,5 +21,6 @@ The data flow, one folder per stage (network guards and the cron state beside it
     state/        cron state: the StateStore interface and its SQLite store (one per site and origin),
                   the one writer of URL outcomes, the ledger, the lock, the verdict
     extensions/   memory hygiene and the crawl's summary line
-    commands/     `scrapy crawl` with argument checks, the lock and an honest exit status
+    commands/     `scrapy crawl` with argument checks, the lock and an honest exit status; `scrapy fleet`
+    settings.py   Scrapy settings; environment.py: the environment variables cron gives, below `-s`
 """
