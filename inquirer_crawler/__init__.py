@@ -19,7 +19,9 @@ The data flow, one folder per stage (network guards and the cron state beside it
 
     middlewares/  network guards: robots.txt, pacing, private addresses, Retry-After, User-Agent
     state/        cron state: the StateStore interface and its SQLite store (one per site and origin),
-                  the one writer of URL outcomes, the ledger, the lock, the verdict
+                  the one writer of URL outcomes, the ledger, the lock, the verdict (and the fleet's
+                  PostgreSQL store)
+    fleet/        many sites on several machines: the PostgreSQL schedule, the tick, the Scrapyd queue
     extensions/   memory hygiene and the crawl's summary line
     commands/     `scrapy crawl` with argument checks, the lock and an honest exit status; `scrapy fleet`
     settings.py   Scrapy settings; environment.py: the environment variables cron gives, below `-s`
