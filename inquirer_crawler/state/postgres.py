@@ -30,7 +30,15 @@ from typing import Any
 from inquirer_crawler.fleet.database import connect
 from inquirer_crawler.fleet.lock import SiteLock, application_name
 from inquirer_crawler.fleet.sites import find_site
-from inquirer_crawler.state.store import Baseline, ExportedRecord, KnownArticle, LedgerState, RunEnd, RunInfo
+from inquirer_crawler.state.store import (
+    Baseline,
+    ExportedRecord,
+    KnownArticle,
+    LedgerState,
+    RunEnd,
+    RunInfo,
+    rename_durably,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -369,17 +377,8 @@ class PostgresStore:
             )
         for row in exported:
             self._known[row[0]] = KnownArticle(*row)
-        os.replace(part, final)
-        _fsync_dir(final.parent)
+        rename_durably(part, final)
         self._execute("UPDATE fleet_runs SET published = true WHERE id = %s", (self.run_id,))
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def fleet_lock(dsn: str, scope: str, start_url: str | None, node: str | None) -> SiteLock:

@@ -21,7 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from inquirer_crawler.state.scope import ScopeError
-from inquirer_crawler.state.store import Baseline, ExportedRecord, KnownArticle, LedgerState, RunEnd, RunInfo, now_iso
+from inquirer_crawler.state.store import (
+    Baseline,
+    ExportedRecord,
+    KnownArticle,
+    LedgerState,
+    RunEnd,
+    RunInfo,
+    now_iso,
+    rename_durably,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -275,8 +284,7 @@ class SqliteStateStore:
             db.execute(
                 "UPDATE runs SET output_part = ?, output_final = ? WHERE id = ?", (str(part), str(final), self.run_id)
             )
-        os.replace(part, final)
-        _fsync_dir(final.parent)
+        rename_durably(part, final)
         self.db.execute("UPDATE runs SET published = 1 WHERE id = ?", (self.run_id,))
 
 
@@ -336,11 +344,3 @@ def _migrate(db: sqlite3.Connection) -> None:
     if version < 2 and "failures" not in {row[1] for row in db.execute("PRAGMA table_info(urls)")}:
         db.execute("ALTER TABLE urls ADD COLUMN failures INTEGER NOT NULL DEFAULT 0")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

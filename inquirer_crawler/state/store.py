@@ -23,6 +23,7 @@ unless its docstring says otherwise.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -191,3 +192,14 @@ class StateStore(Protocol):
     def left_pending(self) -> int:
         """How many URLs this run discovered that are still pending (the next run's work)."""
         ...
+
+
+def rename_durably(part: Path, final: Path) -> None:
+    """The publish step's rename, made durable: ``part`` becomes ``final`` and the folder's entry is
+    fsync'd, so that a crash after ``publish`` returns cannot bring the ``.part`` back."""
+    os.replace(part, final)
+    fd = os.open(final.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
