@@ -35,9 +35,10 @@ Run = Callable[[str, bytes], tuple[float, dict[str, Any]]]
 
 
 def extract_revision(revision: str, into: Path) -> None:
-    """``inquirer_crawler`` as it was at ``revision``, importable as OLD_PACKAGE from ``into``."""
+    """``inquirer_crawler`` as it was at ``revision``, importable as OLD_PACKAGE from ``into``, with
+    the record schema beside it, where the validating pipeline reads it."""
     archive = subprocess.run(
-        ["git", "archive", revision, "inquirer_crawler"], cwd=REPO_ROOT, check=True, capture_output=True
+        ["git", "archive", revision, "inquirer_crawler", "schema"], cwd=REPO_ROOT, check=True, capture_output=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     package = into / OLD_PACKAGE

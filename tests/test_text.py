@@ -94,3 +94,21 @@ def test_word_count_counts_as_the_word_start_regex_on_random_text(seed: int) -> 
     text = "".join(random.Random(seed).choice(pieces) for _ in range(5000))
     without_marks = "".join(c for c in text if unicodedata.category(c)[0] != "M")
     assert word_count(text) == len(_WORD_START.findall(without_marks))
+
+
+def test_text_of_is_the_joined_itertext_on_every_element_of_every_fixture() -> None:
+    # text_of serialises the text in C instead of joining lxml's itertext() pieces in Python; both
+    # must give the same text: comments and processing instructions left out, their tails kept,
+    # entities decoded, the element's own tail left out. Over every page of fixtures/ (real pages,
+    # the site's own, hostile ones) and a fragment that has each of those.
+    from pathlib import Path
+
+    from lxml import etree
+
+    from inquirer_crawler.pages.dom import parse_fragment, parse_page, text_of
+
+    roots = [parse_page(path.read_bytes()).root for path in Path(__file__).parents[1].glob("fixtures/**/*.html")]
+    roots.append(parse_fragment("<p>a<!-- c -->b<?pi x?>c &amp; <b>d<i>e</i>f</b>g<br>h</p>tail<p>\u00a0é\u200b</p>"))
+    elements = [element for root in roots for element in root.iter(etree.Element)]
+    assert len(elements) > 20_000
+    assert [text_of(element) for element in elements] == ["".join(element.itertext()) for element in elements]

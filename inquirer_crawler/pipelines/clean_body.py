@@ -145,10 +145,26 @@ class _Flattener:
 
     def _paragraph(self, el: etree._Element, tag: str) -> None:
         """A text block; a <br> inside it splits it, an image in it becomes a figure of its own."""
+        if self._is_plain(el):
+            # Most paragraphs: the walk below would rebuild the very same block, so the element
+            # becomes the block (its attributes go, as the rebuilt block has none).
+            if has_text(text_of(el)):
+                el.tag = tag
+                el.attrib.clear()
+                self.blocks.append(el)
+            return
         self._tag = tag
         self._walk(el)
         self._flush()
         self._tag = "p"
+
+    def _is_plain(self, el: etree._Element) -> bool:
+        """True when walking ``el`` would only gather its text and inline children into one block:
+        no block inside it, no <br> to split it, no caption to move, no comment or processing
+        instruction among its children (the walk leaves those out)."""
+        if el in self._holds_blocks or next(el.iter("br"), None) is not None:
+            return False
+        return all(isinstance(child.tag, str) and not _CAPTION_CLASS.search(child.get("class", "")) for child in el)
 
     def _add_text(self, text: str | None) -> None:
         if text:

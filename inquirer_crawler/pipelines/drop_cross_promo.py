@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -198,7 +198,7 @@ class CrossPromo:
             if owner is not None and removed:
                 self.removed.by_plugin[owner.plugin] += removed
         self._remove_labelled_blocks(root)
-        self._remove_link_boxes(root, _visible_size(text_of(root)), _anchors_inside(root))
+        self._remove_link_boxes(root, _BodySize(text_of(root)), _anchors_inside(root))
 
     def _remove(self, root: etree._Element, elements: list[etree._Element], keep_links: bool) -> int:
         count = 0
@@ -212,7 +212,9 @@ class CrossPromo:
         self.removed.blocks += count
         return count
 
-    def _remove_link_boxes(self, container: etree._Element, body_size: int, anchors: dict[etree._Element, int]) -> None:
+    def _remove_link_boxes(
+        self, container: etree._Element, body_size: _BodySize, anchors: dict[etree._Element, int]
+    ) -> None:
         """Blocks made mostly of links to the site's own articles (see LINK_BOX_*), outermost first.
         A block with fewer links than LINK_BOX_MIN_LINKS, and all inside it, is passed over unread."""
         for child in list(container):
@@ -228,12 +230,15 @@ class CrossPromo:
             else:
                 self._remove_link_boxes(child, body_size, anchors)
 
-    def _is_link_box(self, element: etree._Element, body_size: int) -> bool:
+    def _is_link_box(self, element: etree._Element, body_size: _BodySize) -> bool:
         anchors = list(element.iter("a"))
         if len(anchors) < LINK_BOX_MIN_LINKS:
             return False
-        size = _visible_size(text_of(element))
-        if not size or size >= body_size * LINK_BOX_MAX_BODY_SHARE:
+        text = text_of(element)
+        if len(text) == len(body_size.text):
+            return False  # all of the body's text (a wrapper around it): its share is 1, or the body is empty
+        size = _visible_size(text)
+        if not size or size >= body_size.visible * LINK_BOX_MAX_BODY_SHARE:
             return False
         if sum(_visible_size(text_of(anchor)) for anchor in anchors) < size * LINK_BOX_MIN_SHARE:
             return False  # not mostly link text, whatever the links: told before any URL is read
@@ -269,9 +274,13 @@ class CrossPromo:
         return match.group() if match else None
 
     def _is_promo(self, element: etree._Element) -> bool:
+        starts = phrase_starts(self.phrases)
+        lead = element.text
+        if lead and _no_phrase_starts_with(lead, starts, whole=False):
+            return False  # most paragraphs, told by their first word, without reading further
         start, whole = _text_start(element)
-        if _no_phrase_starts_with(start, _first_letters(self.phrases)):
-            return False  # most paragraphs, told by their first letter, without folding their text
+        if _no_phrase_starts_with(start, starts, whole=whole):
+            return False  # the others whose text starts in a child, told the same way
         if not whole and self._starting_phrase(_fold(_head(start))) is None:
             return False  # most wrappers: their whole text (the article, once per level) is never read
         found = self._label(start if whole else text_of(element))
@@ -319,26 +328,57 @@ def _phrases_at_start(phrases: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("(?:" + "|".join(re.escape(phrase) for phrase in phrases) + r")(?![^\W_])")
 
 
+# How many characters of a text's start the quick test reads (it reads one more to know the last
+# of them is settled).
+_QUICK = 8
+
+
+@dataclass(frozen=True)
+class PhraseStarts:
+    """What the quick test compares a text's start with: every start of every phrase, up to
+    _QUICK characters, and the phrases shorter than that."""
+
+    starts: frozenset[str]
+    short: tuple[str, ...]
+
+
 @lru_cache(maxsize=64)
-def _first_letters(phrases: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(phrase[0] for phrase in phrases if phrase)
+def phrase_starts(phrases: tuple[str, ...]) -> PhraseStarts:
+    return PhraseStarts(
+        frozenset(phrase[:size] for phrase in phrases for size in range(1, _QUICK + 1) if phrase),
+        tuple(phrase for phrase in phrases if 0 < len(phrase) < _QUICK),
+    )
 
 
-def _no_phrase_starts_with(text: str, first_letters: frozenset[str]) -> bool:
-    """True when the fold of ``text`` cannot start with a phrase, told by its first character that
-    the fold keeps. Only an ASCII character followed by an ASCII character (or nothing) decides:
-    the mojibake repair cannot change it (what precedes it is ASCII, or makes the repair fail: each
-    skipped character outside ASCII is a UTF-8 continuation byte in cp1252, or not in cp1252), NFC
-    cannot compose it with what follows, and no invisible character sits after it. Anything else
-    returns False, and the fold decides."""
-    for index, char in enumerate(text):
-        if char.isspace() or char in _SKIPPED_AT_START:
-            continue
-        following = text[index + 1 : index + 2]
-        if not char.isascii() or not following.isascii():
-            return False
-        return char.lower() not in first_letters
-    return False
+def _no_phrase_starts_with(text: str, starts: PhraseStarts, whole: bool = True) -> bool:
+    """True when the fold of ``text`` (all of the block's text when ``whole``, else only its start)
+    cannot start with a phrase, told from its first word, up to _QUICK characters, without folding it.
+
+    Only settled characters decide: an ASCII character that is not NUL and is followed by another
+    such character, by an ASCII space, or by the end of the whole text. The mojibake repair cannot
+    change it (what precedes it is ASCII, or makes the repair fail: each skipped character outside
+    ASCII is a UTF-8 continuation byte in cp1252, or not in cp1252), NFC cannot compose it with what
+    follows, and no invisible character sits after it; lower() is its casefold; the fold's spaces
+    come after the word. Anything else returns False, and the fold decides."""
+    index, size = 0, len(text)
+    while index < size and (text[index].isspace() or text[index] in _SKIPPED_AT_START):
+        index += 1
+    word = []
+    for char in text[index : index + _QUICK + 1]:
+        if not char.isascii() or char == "\x00":
+            if word:
+                word.pop()  # not settled: it may compose with, or be repaired with, what follows
+            break
+        if char.isspace():
+            break
+        word.append(char)
+    else:
+        if index + len(word) >= size and not whole:
+            return False  # the start ended before the word did: what follows is not known here
+    if not word:
+        return False
+    start = "".join(word[:_QUICK]).lower()
+    return start not in starts.starts and not start.startswith(starts.short)
 
 
 @lru_cache(maxsize=64)
@@ -389,6 +429,18 @@ def _anchors_inside(root: etree._Element) -> dict[etree._Element, int]:
                 break
             counts[ancestor] = counts.get(ancestor, 0) + 1
     return counts
+
+
+class _BodySize:
+    """The body's text, and its visible size, counted only when a block of links is weighed
+    against it (most bodies have none)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def visible(self) -> int:
+        return _visible_size(self.text)
 
 
 def _visible_size(text: str) -> int:
