@@ -363,7 +363,7 @@ def _no_phrase_starts_with(text: str, starts: PhraseStarts, whole: bool = True) 
     index, size = 0, len(text)
     while index < size and (text[index].isspace() or text[index] in _SKIPPED_AT_START):
         index += 1
-    word = []
+    word: list[str] = []
     for char in text[index : index + _QUICK + 1]:
         if not char.isascii() or char == "\x00":
             if word:
