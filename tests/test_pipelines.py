@@ -14,6 +14,7 @@ from inquirer_crawler.pages.article import ArticlePage
 from inquirer_crawler.pages.dom import BodyTree, parse_fragment
 from inquirer_crawler.pipelines.clean_body import clean_body
 from inquirer_crawler.pipelines.drop_cross_promo import (
+    CrossPromo,
     _fold,
     _head,
     _no_phrase_starts_with,
@@ -389,3 +390,14 @@ def test_the_quick_start_test_never_hides_a_promo_label(phrases: tuple[str, ...]
     ]
     assert hidden == []
     assert sum(_no_phrase_starts_with(text, starts) for text in texts) > 1000  # it does decide
+
+
+def test_a_sites_empty_or_padded_label_neither_takes_every_block_nor_is_lost() -> None:
+    phrases = phrases_for("en", ("", "  ", " Voir Plus "))
+    assert "" not in phrases and phrases[0] == "voir plus"
+    body = "<p>First paragraph of the article.</p><p>Voir plus : <a href='/autre/'>Un autre article</a></p>"
+    promo = CrossPromo(phrases, BASE)
+    root = parse_fragment(body)
+    promo.run(root)
+    assert [p.text for p in root.iter("p")] == ["First paragraph of the article."]
+    assert promo.related == [{"url": "https://theinquirer.fr/autre/", "title": "Un autre article"}]

@@ -352,33 +352,46 @@ def phrase_starts(phrases: tuple[str, ...]) -> PhraseStarts:
 
 def _no_phrase_starts_with(text: str, starts: PhraseStarts, whole: bool = True) -> bool:
     """True when the fold of ``text`` (all of the block's text when ``whole``, else only its start)
-    cannot start with a phrase, told from its first word, up to _QUICK characters, without folding it.
+    cannot start with a phrase, told from its first _QUICK settled characters without folding it."""
+    start = _settled_start(text, whole)
+    return start is not None and start not in starts.starts and not start.startswith(starts.short)
 
-    Only settled characters decide: an ASCII character that is not NUL and is followed by another
-    such character, by an ASCII space, or by the end of the whole text. The mojibake repair cannot
-    change it (what precedes it is ASCII, or makes the repair fail: each skipped character outside
-    ASCII is a UTF-8 continuation byte in cp1252, or not in cp1252), NFC cannot compose it with what
-    follows, and no invisible character sits after it; lower() is its casefold; the fold's spaces
-    come after the word. Anything else returns False, and the fold decides."""
+
+def _settled_start(text: str, whole: bool) -> str | None:
+    """The start of the fold of ``text``, up to _QUICK characters, read without folding; None when
+    too little of it is settled to tell anything.
+
+    Settled: an ASCII character that is not NUL, followed by another such character, by ASCII
+    spaces, or by the end of the whole text. The mojibake repair cannot change it (what precedes
+    it is ASCII, or makes the repair fail: each skipped character outside ASCII is a UTF-8
+    continuation byte in cp1252, or not in cp1252), NFC cannot compose it with what follows, no
+    invisible character sits after it, and lower() is its casefold. A run of ASCII spaces is one
+    space in the fold, and none at the end of the text."""
     index, size = 0, len(text)
     while index < size and (text[index].isspace() or text[index] in _SKIPPED_AT_START):
         index += 1
-    word: list[str] = []
-    for char in text[index : index + _QUICK + 1]:
+    if index == size:
+        return "" if whole else None  # nothing but spaces and marks: the fold is empty
+    settled: list[str] = []
+    space = False
+    while index < size and len(settled) <= _QUICK:
+        char = text[index]
         if not char.isascii() or char == "\x00":
-            if word:
-                word.pop()  # not settled: it may compose with, or be repaired with, what follows
+            if settled and not space:
+                settled.pop()  # it may compose with, or be repaired with, what follows
             break
         if char.isspace():
-            break
-        word.append(char)
+            space = True
+        else:
+            if space:
+                settled.append(" ")
+                space = False
+            settled.append(char)
+        index += 1
     else:
-        if index + len(word) >= size and not whole:
-            return False  # the start ended before the word did: what follows is not known here
-    if not word:
-        return False
-    start = "".join(word[:_QUICK]).lower()
-    return start not in starts.starts and not start.startswith(starts.short)
+        if len(settled) <= _QUICK and not whole:
+            return None  # the start given ended first: what follows it is not known here
+    return "".join(settled[:_QUICK]).lower() if settled else None
 
 
 @lru_cache(maxsize=64)

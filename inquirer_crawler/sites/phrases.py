@@ -68,4 +68,7 @@ def phrases_for(language: str, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
     by its structure: pipelines/drop_cross_promo.py, link boxes.)"""
     ordered = [*extra, *CROSS_PROMO_PHRASES.get(language, ()), *CROSS_PROMO_PHRASES["fr"], *CROSS_PROMO_PHRASES["en"]]
     # NFC as the page text is (clean_text): "ড়" is U+09A1 U+09BC there, whatever was typed here.
-    return tuple(dict.fromkeys(unicodedata.normalize("NFC", p).casefold() for p in ordered))
+    # An empty label would call every block cross-promotion: a site's empty extra is ignored.
+    return tuple(
+        dict.fromkeys(folded for p in ordered if (folded := unicodedata.normalize("NFC", p).casefold().strip()))
+    )
