@@ -60,13 +60,18 @@ def collapse_spaces(value: str) -> str:
 
 
 _LINE_SEPARATORS_RE = re.compile("[\u2028\u2029\u0085]")
+# Either kind: one search tells that most bodies have neither (two substitutions read them twice).
+_INVISIBLE_OR_SEPARATOR_RE = re.compile(_INVISIBLE_RE.pattern[:-1] + _LINE_SEPARATORS_RE.pattern[1:])
 
 
 def strip_invisible(html: str) -> str:
     """For HTML: drop invisible characters and the Unicode line separators, keep the markup and NBSP."""
     if html.isascii() and "\x00" not in html:
         return html  # all of those but NUL are outside ASCII, and ASCII is always NFC
-    return _LINE_SEPARATORS_RE.sub(" ", _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", html)))
+    html = unicodedata.normalize("NFC", html)
+    if _INVISIBLE_OR_SEPARATOR_RE.search(html) is None:
+        return html
+    return _LINE_SEPARATORS_RE.sub(" ", _INVISIBLE_RE.sub("", html))
 
 
 def clean_text_or_none(value: str | None) -> str | None:
