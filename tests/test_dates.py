@@ -72,3 +72,35 @@ def test_microdata_on_a_time_element_is_read() -> None:
         '<time itemprop="dateModified" datetime="2019-11-20T06:38:32-05:00">11/20/19 6:38 AM</time>',
     )
     assert article.modified() == "2019-11-20T06:38:32-05:00"
+
+
+def test_a_named_date_is_read_as_dateparser_reads_it() -> None:
+    # The shortcut for "July 8, 2025", "8 juillet 2025", "8. Juli 2025" against dateparser itself:
+    # every month name and abbreviation of dateparser's locale data for each language we have
+    # labels for, in each shape, capitalised or not, on days and years of both halves of the year
+    # (summer and winter offsets), in two time zones. Where the shortcut answers, it answers as
+    # dateparser does; it answers most of them.
+    import random
+    from datetime import UTC
+
+    from inquirer_crawler.pages.dates import _month_names, _named_date, with_dateparser
+    from inquirer_crawler.sites.phrases import CROSS_PROMO_PHRASES
+
+    now = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    cases = []
+    for language in CROSS_PROMO_PHRASES:
+        for name in _month_names(language):
+            for day in (1, 8, 12, 28, 31):
+                for shape in ("{d} {m} {y}", "{m} {d}, {y}", "{d}. {m} {y}", "{m}. {d} {y}", "{d}er {m} {y}"):
+                    for m in (name, name.title()):
+                        cases.append((language, shape.format(d=day, m=m, y=random.Random(day).choice((1999, 2025)))))
+    sample = random.Random(7).sample(cases, 1500)
+    answered = 0
+    for index, (language, text) in enumerate(sample):
+        tz = ("Europe/Paris", "America/New_York")[index % 2]
+        quick = _named_date(text, language, tz)
+        if quick is not None:
+            answered += 1
+            assert quick == with_dateparser(text, language, tz, now), (language, text)
+            assert quick.utcoffset() == with_dateparser(text, language, tz, now).utcoffset(), (language, text)
+    assert answered > 1000

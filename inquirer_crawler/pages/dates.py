@@ -18,9 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dateparser
+from dateparser.languages.loader import default_loader
 
 
 def parse_iso(value: str | None, tz: str) -> datetime | None:
@@ -69,6 +72,13 @@ def parse_visible(text: str | None, language: str, tz: str, now: datetime) -> da
     """A date as printed for readers, in the page's language; relative forms count from ``now``."""
     if not text or not text.strip():
         return None
+    if (named := _named_date(text, language, tz)) is not None:
+        return named
+    return with_dateparser(text, language, tz, now)
+
+
+def with_dateparser(text: str, language: str, tz: str, now: datetime) -> datetime | None:
+    """parse_visible's reading of ``text`` by dateparser alone."""
     text = _AGO_SUFFIX.sub(r"il y a \1", text)
     text = _HOUR_MINUTES.sub(r"\1:\2", text)
     text = _BARE_HOUR.sub(r"\1:00", text)
@@ -86,6 +96,65 @@ def parse_visible(text: str | None, language: str, tz: str, now: datetime) -> da
         },
     )
     return parsed
+
+
+# A calendar date with the month by name and nothing else: "July 8, 2025", "8 juillet 2025",
+# "8. Juli 2025", "1er février 2022". The commonest visible date of a page without machine-readable
+# dates, and dateparser's slowest case (~2 ms: it tries its relative and time-zone parsers first).
+_NAMED_DATE = re.compile(
+    r"\s*(?:(?P<day>\d{1,2})(?:(?P<ordinal>er)|\.)?\s+(?P<month>[^\W\d_]+)\.?|(?P<month2>[^\W\d_]+)\.?\s+(?P<day2>\d{1,2}),?)"
+    r"\s+(?P<year>\d{4})\s*"
+)
+_MONTH_KEYS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+
+
+@lru_cache(maxsize=64)
+def _locale_info(language: str) -> dict[str, Any]:
+    try:
+        return default_loader.get_locale(language).info
+    except (KeyError, ValueError):
+        return {}
+
+
+@lru_cache(maxsize=64)
+def _month_names(language: str) -> dict[str, int]:
+    """Month names and abbreviations of ``language`` as dateparser's own locale data spells them
+    (casefolded), each with its month; a name that two months share is left out."""
+    info = _locale_info(language)
+    months: dict[str, set[int]] = {}
+    for number, key in enumerate(_MONTH_KEYS, start=1):
+        for name in info.get(key, ()):
+            months.setdefault(name.casefold(), set()).add(number)
+    return {name: numbers.pop() for name, numbers in months.items() if len(numbers) == 1}
+
+
+def _named_date(text: str, language: str, tz: str) -> datetime | None:
+    """``text`` read as dateparser reads a day, a month by name and a year (midnight in the site's
+    time zone), without dateparser; None for anything else, which dateparser then reads.
+    tests/test_dates.py compares both on every month name of every language we have labels for."""
+    match = _NAMED_DATE.fullmatch(text) if language else None
+    if match is None or (match["ordinal"] and match["ordinal"] not in _locale_info(language).get("skip", ())):
+        return None  # "1er" is French: dateparser skips "er" in the languages whose data says so
+    month = _month_names(language).get((match["month"] or match["month2"]).casefold())
+    if month is None:
+        return None
+    try:
+        return datetime(int(match["year"]), month, int(match["day"] or match["day2"]), tzinfo=ZoneInfo(tz))
+    except ValueError:
+        return None  # 31 February: dateparser's to say
 
 
 def to_iso(moment: datetime | None) -> str | None:
