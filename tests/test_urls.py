@@ -6,6 +6,8 @@ from __future__ import annotations
 from urllib.parse import urljoin
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from w3lib.url import safe_url_string
 
@@ -95,3 +97,23 @@ def test_the_already_clean_shortcut_answers_as_the_full_path(url: str) -> None:
 def test_the_already_clean_shortcut_answers_as_the_full_path_for_every_link_of_the_fixtures() -> None:
     pairs = fixture_links()
     assert [(url, base) for url, base in pairs if clean_url(url, base=base) != _cleaned(url.strip(), base)] == []
+
+
+@given(
+    base=st.sampled_from(
+        [
+            "https://theinquirer.fr/un-article/",
+            "https://theinquirer.fr/un-article/?p=12&utm_source=x",
+            "https://theinquirer.fr/un-article/#haut",
+            "https://Example.COM/a b/?q=é#f",
+            "http://site.test/page;params?x=1",
+        ]
+    ),
+    fragment=st.text(min_size=1, max_size=12),
+)
+@settings(max_examples=400, deadline=None)
+def test_every_link_into_the_page_itself_cleans_to_the_same_url(base: str, fragment: str) -> None:
+    # The clean-body step cleans "#note-1", "#note-2" … once, as "#_" (pipelines/clean_body.py).
+    href = ("#" + fragment).strip()
+    if len(href) > 1:
+        assert clean_url(href, base=base) == clean_url("#_", base=base)

@@ -229,9 +229,21 @@ def _image_src(img: etree._Element, base_url: str) -> str | None:
 
 
 def _absolutise_links(root: etree._Element, base_url: str) -> None:
+    """Every link absolute and clean, each distinct one cleaned once. A link to a place in the page
+    itself ("#note-12": notes and tables of contents have hundreds) is the page's own clean URL, as
+    its fragment goes with the cleaning: all of them are cleaned as one."""
+    cleaned: dict[str, str] = {}
     for anchor in root.iter("a"):
         if href := anchor.get("href"):
-            anchor.set("href", clean_url(href, base=base_url))
+            key = href.strip()
+            if len(key) > 1 and key[0] == "#":
+                key = _IN_PAGE
+            if (url := cleaned.get(key)) is None:
+                url = cleaned[key] = clean_url(key, base=base_url)
+            anchor.set("href", url)
+
+
+_IN_PAGE = "#_"  # any fragment but the empty one: clean_url("#x", base) is clean_url("#_", base)
 
 
 def _rename_tags(root: etree._Element) -> None:
