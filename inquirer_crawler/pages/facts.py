@@ -19,14 +19,14 @@ class PageFacts:
 
     @cached_property
     def jsonld(self) -> JsonLd:
-        return JsonLd.from_root(self.root)
+        return JsonLd.from_scripts(self._elements_by_tag["script"])
 
     @cached_property
     def _elements_by_tag(self) -> dict[str, list[Any]]:
-        """Every <article>, <link> and <meta> of the page, in one walk (the first walk of a fresh
-        tree is the costly one: ~0.1 ms on a large page)."""
-        found: dict[str, list[Any]] = {"article": [], "link": [], "meta": []}
-        for element in self.root.iter("article", "link", "meta"):
+        """Every <article>, <link>, <meta> and <script> of the page, in one walk (each walk of a
+        large page costs ~0.1-0.2 ms, the first more)."""
+        found: dict[str, list[Any]] = {"article": [], "link": [], "meta": [], "script": []}
+        for element in self.root.iter("article", "link", "meta", "script"):
             found[element.tag].append(element)
         return found
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,10 +36,10 @@ class JsonLd:
     nodes: tuple[dict[str, Any], ...]
 
     @classmethod
-    def from_root(cls, root: Any) -> JsonLd:
-        """From the parsed page (an lxml element)."""
+    def from_scripts(cls, scripts: Iterable[Any]) -> JsonLd:
+        """From the page's <script> elements, in page order."""
         nodes: list[dict[str, Any]] = []
-        for script in root.iter("script"):
+        for script in scripts:
             if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
                 continue
             try:
