@@ -205,3 +205,22 @@ def test_a_fragment_is_parsed_into_one_div_and_nothing_of_it_is_lost(fragment: s
 
     root = parse_fragment(fragment)
     assert (root.tag, dict(root.attrib), root.tail, inner_html(root)) == ("div", {}, None, inside)
+
+
+def test_without_a_theme_body_the_body_is_the_block_of_paragraphs_outside_furniture() -> None:
+    # A child theme with templates of its own: no td-post-content, no itemprop, no entry-content.
+    # Paragraphs in a header, footer, nav, aside or form never count, however long (a sidebar's
+    # about box, a comment form's notice); the body is the parent of the most paragraph text.
+    long = "Une phrase de l'article qui dit quelque chose de vrai. " * 6
+    longer = "Texte de la barre latérale, plus long que l'article entier. " * 30
+    body = f"""
+    <header><div class="intro"><p>{longer}</p></div></header>
+    <div class="story"><h1 class="entry-title">Titre</h1><p>{long}</p><p>{long}</p></div>
+    <aside><div><p>{longer}</p></div></aside>
+    <form><p>{longer}</p></form>
+    <footer><nav><p>{longer}</p></nav></footer>"""
+    article = page(body, body_class="single")
+    root = article.body_root()
+    assert root is not None and root.root.get("class") == "story"
+    # Too little text anywhere else: no body rather than a wrong one.
+    assert page(f"<aside><p>{longer}</p></aside><div><p>Court.</p></div>", body_class="single").body_root() is None
