@@ -118,13 +118,13 @@ class RunState:
             return
         self.outcomes = UrlOutcomes(spider.state_key, None)
         self.options = spider.options
-        self.info = RunInfo(spider.name, run_mode(spider.options))
+        self.info = RunInfo(spider.name, run_mode(spider.options), job=spider.options.job)
         if spider.options.state == "off" or not self.crawler.settings.getbool("INQUIRER_STATE_ENABLED", True):
             return
         dsn = database_url(self.crawler.settings)
         if dsn:  # fleet mode: the site's state on PostgreSQL, under its advisory lock (state/postgres.py)
             node = setting(self.crawler.settings, "INQUIRER_NODE") or None
-            self.store = open_fleet_store(dsn, spider.scope.name, spider.options.job, node)
+            self.store = open_fleet_store(dsn, spider.scope.name, node)
             path = f"site {spider.scope.name} on the fleet database"
         else:
             template = setting(self.crawler.settings, "INQUIRER_STATE_PATH")

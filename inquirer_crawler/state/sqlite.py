@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS runs (
     id           INTEGER PRIMARY KEY,
     spider       TEXT NOT NULL,
     mode         TEXT,                -- RunInfo.mode: "complete", "urls", "since+sections", …; NULL before v1
+    job          TEXT,                -- RunInfo.job: the Scrapyd job id (-a _job=), NULL when run by hand (v3)
     started      TEXT NOT NULL,
     ended        TEXT,
     exit_status  INTEGER,
@@ -86,8 +87,8 @@ CREATE TABLE IF NOT EXISTS facts (        -- the baseline's single values (newes
 );
 """
 # PRAGMA user_version of the schema above. 0: the first format (no run mode, no baseline tables);
-# 1: no failure count.
-SCHEMA_VERSION = 2
+# 1: no failure count; 2: no job id with the run.
+SCHEMA_VERSION = 3
 
 
 class SqliteStateStore:
@@ -130,7 +131,8 @@ class SqliteStateStore:
 
     def begin_run(self, run: RunInfo) -> None:
         cursor = self.db.execute(
-            "INSERT INTO runs (spider, mode, started) VALUES (?, ?, ?)", (run.spider, run.mode, run.started)
+            "INSERT INTO runs (spider, mode, started, job) VALUES (?, ?, ?, ?)",
+            (run.spider, run.mode, run.started, run.job),
         )
         self.run_id = int(cursor.lastrowid or 0)
 
@@ -343,4 +345,6 @@ def _migrate(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE runs ADD COLUMN mode TEXT")
     if version < 2 and "failures" not in {row[1] for row in db.execute("PRAGMA table_info(urls)")}:
         db.execute("ALTER TABLE urls ADD COLUMN failures INTEGER NOT NULL DEFAULT 0")
+    if version < 3 and "job" not in {row[1] for row in db.execute("PRAGMA table_info(runs)")}:
+        db.execute("ALTER TABLE runs ADD COLUMN job TEXT")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

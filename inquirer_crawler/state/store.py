@@ -78,6 +78,7 @@ class RunInfo:
     # "urls", "since", "sections", "max_articles".
     mode: str
     started: str = field(default_factory=now_iso)
+    job: str | None = None  # the Scrapyd job that runs it (``-a _job=<id>``), recorded with the run
 
     @property
     def complete(self) -> bool:
