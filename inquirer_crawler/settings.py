@@ -1,5 +1,8 @@
 """Scrapy settings. Reasons for the non-default values are in ../shared/RELIABILITY-NOTES.md §7."""
 
+from scrapy.settings.default_settings import DOWNLOADER_MIDDLEWARES_BASE as _SCRAPY_DOWNLOADER_MIDDLEWARES
+from scrapy.settings.default_settings import EXTENSIONS_BASE as _SCRAPY_EXTENSIONS
+
 from inquirer_crawler.items import EXPORT_FIELDS
 
 BOT_NAME = "inquirer-crawler"
@@ -42,6 +45,20 @@ MEMUSAGE_WARNING_MB = 512
 # that return a value: its cache is keyed weakly on the bound method, which dies with each request.
 # That cost ~0.8 ms a page here (BENCHMARKS.md); tests/test_settings.py runs the same check once.
 WARN_ON_GENERATOR_RETURN_VALUE = False
+
+# Components this crawler keeps off (COOKIES_ENABLED, TELNETCONSOLE_ENABLED, REMOTE_CONTROL_ENABLED
+# below) are left out of Scrapy's base lists too: Scrapy imports every component a list names, even
+# one set to None, before it asks the component whether it is enabled, and these imports cost ~0.2 s
+# of CPU at each crawl's start (aiohttp for the remote control; tldextract, requests, urllib3 for
+# the cookies), which fleet mode pays for every site run (BENCHMARKS.md, "Fleet mode"). To turn one
+# on, name it in DOWNLOADER_MIDDLEWARES or EXTENSIONS with its order, and set its setting.
+_NEVER_LOADED = (
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
+    "scrapy.extensions.remote_control.RemoteControl",
+    "scrapy.extensions.telnet.TelnetConsole",
+)
+DOWNLOADER_MIDDLEWARES_BASE = {k: v for k, v in _SCRAPY_DOWNLOADER_MIDDLEWARES.items() if k not in _NEVER_LOADED}
+EXTENSIONS_BASE = {k: v for k, v in _SCRAPY_EXTENSIONS.items() if k not in _NEVER_LOADED}
 
 # --- security ------------------------------------------------------------------------------
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}

@@ -56,12 +56,16 @@ def test_a_batch_leaves_what_one_by_one_writes_leave(fleet_dsn: str, tmp_path: P
         # The n-th write to each URL in round n: discover ×4 | stage, mark ×2 | discover ×2, mark | stage.
         assert store.statements - before == 6
         keys = ("site/a", "site/b", "site/c", "site/d")
-        assert {k: store.ledger_state(k) for k in keys} == {k: sqlite.ledger_state(k) for k in keys} == {
-            "site/a": "staged",
-            "site/b": "failed",
-            "site/c": "skipped",
-            "site/d": "pending",
-        }
+        assert (
+            {k: store.ledger_state(k) for k in keys}
+            == {k: sqlite.ledger_state(k) for k in keys}
+            == {
+                "site/a": "staged",
+                "site/b": "failed",
+                "site/c": "skipped",
+                "site/d": "pending",
+            }
+        )
         sql = "SELECT key, url, state, reason FROM {} ORDER BY key"
         rows = store.db.execute(sql.format("fleet_urls")).fetchall()
         assert rows == sqlite.db.execute(sql.format("urls")).fetchall()
