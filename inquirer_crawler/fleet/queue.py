@@ -29,12 +29,20 @@ try:
 except ImportError:  # the fleet extra is not installed: the class is still importable, for its docs
     from zope.interface import Interface as ISpiderQueue
 
-_POP = (
-    "UPDATE fleet_jobs SET claimed_by = %(node)s, claimed_at = now() WHERE job = ("
-    " SELECT job FROM fleet_jobs WHERE project = %(project)s AND claimed_by IS NULL"
-    " ORDER BY priority DESC, queued, job FOR UPDATE SKIP LOCKED LIMIT 1)"
-    " RETURNING message, site_id"
+# One statement: the next waiting job is claimed (a fleet site's: the crawl deletes it when its run
+# begins) or, when it is not a fleet site's (nothing would take up a claim), taken off the queue.
+_POP = """
+WITH next AS (
+    SELECT job, site_id FROM fleet_jobs WHERE project = %(project)s AND claimed_by IS NULL
+    ORDER BY priority DESC, queued, job FOR UPDATE SKIP LOCKED LIMIT 1
+), claimed AS (
+    UPDATE fleet_jobs j SET claimed_by = %(node)s, claimed_at = now() FROM next
+    WHERE j.job = next.job AND next.site_id IS NOT NULL RETURNING j.message
+), taken AS (
+    DELETE FROM fleet_jobs j USING next WHERE j.job = next.job AND next.site_id IS NULL RETURNING j.message
 )
+SELECT message FROM claimed UNION ALL SELECT message FROM taken
+"""
 
 
 class QueueError(RuntimeError):
@@ -90,14 +98,12 @@ class PostgresSpiderQueue:
         )
 
     def pop(self) -> dict[str, Any] | None:
-        """The next job for this node, or None when another node took the last one first."""
-        with self.db.transaction():
-            row = self.db.execute(_POP, {"node": self.node, "project": self.project}).fetchone()
-            if row is None:
-                return None
-            message, site_id = row
-            if site_id is None:  # not a fleet site: nothing will take up the claim
-                self.db.execute("DELETE FROM fleet_jobs WHERE job = %s", (message["_job"],))
+        """The next job for this node, or None when another node took the last one first. One
+        statement (the claim is atomic by itself): Scrapyd calls this on its reactor thread."""
+        row = self.db.execute(_POP, {"node": self.node, "project": self.project}).fetchone()
+        if row is None:
+            return None
+        message = row[0]
         settings = dict(message.get("settings") or {})
         settings["INQUIRER_NODE"] = self.node
         return {**message, "settings": settings}
