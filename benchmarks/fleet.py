@@ -2,18 +2,24 @@
 duplicate fetches, time from tick to job start, and CPU and PostgreSQL statements per page against
 the SQLite mode.
 
-    python -m benchmarks.fleet [--sites 12] [--articles 8] [--delay 1.0] [--max-proc 6] [--pages 200]
+    python -m benchmarks.fleet [--sites 12] [--articles 30] [--max-proc 6] [--pages 200] [--cpu-runs 5]
+                               [--poll-interval shipped]
 
 Everything is local: a PostgreSQL 15 started for the run (tests/postgres_server.py), generated
 tagDiv sites on 127.0.0.2 … (benchmarks/make_mirror.py), Scrapyd workers on loopback
 (tests/fleet_harness.py). With the per-site delay dominating, one worker running ``max-proc``
 sites at a time needs two waves for ``2 × max-proc`` sites and two workers need one: the scaling
-efficiency is T1 / (2 · T2).
+efficiency is T1 / (2 · T2). The issue asks for it "with per-site delay dominating": on this
+2-core machine both workers share the cores, so every job's start-up (~1 s of CPU: Python, Scrapy)
+is paid twice as densely with two workers as with one, which a real fleet (one machine a worker)
+does not do. The sites are made long enough (``--articles 30``: ~45 s of 1 s delays a site) for the
+delay to dominate those start-ups; the workers run the shipped scrapyd.conf, poll interval included.
 """
 
 from __future__ import annotations
 
 import argparse
+import configparser
 import json
 import os
 import re
@@ -24,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +47,22 @@ from tests.postgres_server import PostgresServer
 SETTINGS_MODULE = "benchmarks.fleet_settings"
 
 
+def _set_poll_interval(worker: ScrapydWorker, poll_interval: str) -> ScrapydWorker:
+    """The worker's config with ``poll_interval`` (``shipped``: the shipped scrapyd.conf's, not
+    the test harness's 0.2 s)."""
+    if poll_interval == "shipped":
+        shipped = configparser.ConfigParser()
+        shipped.read_string(resources.files("inquirer_crawler.fleet").joinpath("scrapyd.conf").read_text("utf-8"))
+        poll_interval = shipped["scrapyd"]["poll_interval"]
+    path = worker.folder / "scrapyd.conf"
+    config = configparser.ConfigParser()
+    config.read(path)
+    config["scrapyd"]["poll_interval"] = poll_interval
+    with path.open("w") as handle:
+        config.write(handle)
+    return worker
+
+
 def _drain(folder: Path, pg: PostgresServer, name: str, workers: int, args: argparse.Namespace) -> dict[str, Any]:
     """Register the sites, start ``workers`` Scrapyd, tick once, wait until every site ran once."""
     dsn = pg.create_database(name)
@@ -48,13 +71,16 @@ def _drain(folder: Path, pg: PostgresServer, name: str, workers: int, args: argp
         with FleetSites.generate(folder, count=args.sites, articles=args.articles) as sites:
             assert fleet_command(dsn, "add", "--file", str(sites.sites_file())).returncode == 0
             nodes = [
-                ScrapydWorker(
-                    folder / f"w{n}",
-                    f"worker-{n}",
-                    dsn,
-                    sites.output_template,
-                    max_proc=args.max_proc,
-                    settings_module=SETTINGS_MODULE,
+                _set_poll_interval(
+                    ScrapydWorker(
+                        folder / f"w{n}",
+                        f"worker-{n}",
+                        dsn,
+                        sites.output_template,
+                        max_proc=args.max_proc,
+                        settings_module=SETTINGS_MODULE,
+                    ),
+                    args.poll_interval,
                 ).start()
                 for n in range(workers)
             ]
@@ -154,10 +180,13 @@ def _cpu(folder: Path, pg: PostgresServer, args: argparse.Namespace) -> dict[str
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.fleet", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--sites", type=int, default=12, help="sites to drain (at least 12 for BENCHMARKS.md)")
-    parser.add_argument("--articles", type=int, default=8, help="articles a site")
+    parser.add_argument("--articles", type=int, default=30, help="articles a site (the first run: 8)")
     parser.add_argument("--max-proc", type=int, default=6, help="Scrapyd max_proc of each worker (sites / 2)")
     parser.add_argument("--pages", type=int, default=200, help="articles of the CPU comparison's site")
-    parser.add_argument("--cpu-runs", type=int, default=3, help="crawls of each mode for the CPU comparison")
+    parser.add_argument("--cpu-runs", type=int, default=5, help="crawls of each mode for the CPU comparison")
+    parser.add_argument(
+        "--poll-interval", default="shipped", help="Scrapyd poll_interval of the workers (the first run: 0.2)"
+    )
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here too")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="fleet-bench-"))
@@ -173,7 +202,13 @@ def main(argv: list[str] | None = None) -> int:
         "drain_2_workers": two,
         "scaling_efficiency": one["seconds"] / (2 * two["seconds"]),
         "cpu": cpu,
-        "settings": {"sites": args.sites, "articles": args.articles, "max_proc": args.max_proc},
+        "settings": {
+            "sites": args.sites,
+            "articles": args.articles,
+            "max_proc": args.max_proc,
+            "cpu_runs": args.cpu_runs,
+            "poll_interval": args.poll_interval,
+        },
     }
     print(json.dumps(figures, indent=1, default=str))
     if args.out:
