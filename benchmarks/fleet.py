@@ -96,9 +96,9 @@ def _drain(folder: Path, pg: PostgresServer, name: str, workers: int, args: argp
             finally:
                 for node in nodes:
                     node.stop()
-            first, last, waits = db.execute(
-                "SELECT min(queued), max(ended), array_agg(extract(epoch FROM started - queued) ORDER BY id)"
-                " FROM fleet_runs"
+            first, last, waits, starts = db.execute(
+                "SELECT min(queued), max(ended), array_agg(extract(epoch FROM started - queued) ORDER BY id),"
+                " array_agg(extract(epoch FROM started - claimed) ORDER BY id) FROM fleet_runs"
             ).fetchone()
             fetches = Counter((s.name, p) for s in sites.sites for p in s.server.requests if p in s.articles)
             records = len(sites.published())
@@ -110,6 +110,9 @@ def _drain(folder: Path, pg: PostgresServer, name: str, workers: int, args: argp
         "duplicate_fetches": sum(n - 1 for n in fetches.values()),
         "tick_to_start_median": statistics.median(waits),
         "tick_to_start_max": max(waits),
+        # The job's own start-up: from a node's Scrapyd taking it (a free slot) to its run begun.
+        "claim_to_start_median": statistics.median(starts),
+        "claim_to_start_max": max(starts),
     }
 
 

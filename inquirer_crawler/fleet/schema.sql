@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS fleet_runs (
     pid          integer NOT NULL,
     mode         text,                             -- RunInfo.mode: complete, urls, since+sections, …
     queued       timestamptz,                      -- when the tick queued its job: queued -> started is the wait
+    claimed      timestamptz,                      -- when a node's Scrapyd took the job: claimed -> started is its start-up
     started      timestamptz NOT NULL DEFAULT now(),
     ended        timestamptz,
     exit_status  integer,
@@ -49,6 +50,7 @@ CREATE TABLE IF NOT EXISTS fleet_runs (
     published    boolean NOT NULL DEFAULT false
 );
 CREATE INDEX IF NOT EXISTS fleet_runs_site ON fleet_runs (site_id, id DESC);
+ALTER TABLE fleet_runs ADD COLUMN IF NOT EXISTS claimed timestamptz;  -- a database set up before it
 
 -- The crawl state of every site (state/postgres.py): the same tables as the SQLite store, keyed by site.
 CREATE TABLE IF NOT EXISTS fleet_articles (

@@ -214,9 +214,10 @@ class PostgresStore:
         self.lock.acquire()
         # One statement: the job (if any) leaves the queue as its run is recorded.
         row = self._execute(
-            "WITH taken AS (DELETE FROM fleet_jobs WHERE job = %(job)s RETURNING queued)"
-            " INSERT INTO fleet_runs (site_id, job, node, pid, mode, queued)"
-            " VALUES (%(site)s, %(job)s, %(node)s, %(pid)s, %(mode)s, (SELECT queued FROM taken)) RETURNING id",
+            "WITH taken AS (DELETE FROM fleet_jobs WHERE job = %(job)s RETURNING queued, claimed_at)"
+            " INSERT INTO fleet_runs (site_id, job, node, pid, mode, queued, claimed)"
+            " VALUES (%(site)s, %(job)s, %(node)s, %(pid)s, %(mode)s, (SELECT queued FROM taken),"
+            " (SELECT claimed_at FROM taken)) RETURNING id",
             {
                 "site": self.site_id,
                 "job": run.job,
