@@ -26,6 +26,7 @@ from benchmarks.make_mirror import make_mirror
 from tests.conftest import REPO_ROOT, read_jsonl, validate_record
 from tests.mirror_server import MirrorServer
 from tests.postgres_server import _free_port
+from tests.send_log import read_send_log
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
@@ -156,7 +157,13 @@ class ScrapydWorker:
         with (folder / "scrapyd.conf").open("w") as handle:
             config.write(handle)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("INQUIRER_", "SCRAPY_"))}
-        self.env.update(PYTHONPATH=str(REPO_ROOT), INQUIRER_DATABASE_URL=dsn, INQUIRER_OUTPUT=output_template)
+        self.send_log = folder / "sent.log"  # every request its crawls send (tests/send_log.py)
+        self.env.update(
+            PYTHONPATH=str(REPO_ROOT),
+            INQUIRER_DATABASE_URL=dsn,
+            INQUIRER_OUTPUT=output_template,
+            TESTS_SEND_LOG=str(self.send_log),
+        )
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> ScrapydWorker:
@@ -202,6 +209,10 @@ class ScrapydWorker:
     def log(self) -> str:
         path = self.folder / "scrapyd.log"
         return path.read_text("utf-8", "replace") if path.exists() else ""
+
+    def sent(self) -> list[tuple[float, str]]:
+        """(monotonic time, URL) of every request this worker's crawls sent."""
+        return read_send_log(self.send_log) if self.send_log.exists() else []
 
     def crawl_logs(self) -> str:
         return "\n".join(p.read_text("utf-8", "replace")[-4000:] for p in sorted((self.folder / "logs").rglob("*.log")))

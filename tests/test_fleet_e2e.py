@@ -21,6 +21,7 @@ import pytest
 from inquirer_crawler.fleet import schedule
 from tests import fleet_settings
 from tests.fleet_harness import FleetSites, ScrapydWorker, fleet_command, wait_for
+from tests.send_log import path_of
 
 DELAY = fleet_settings.DOWNLOAD_DELAY
 DRAIN = 150  # seconds: generous for two loaded cores; a drain takes ~15 s
@@ -104,9 +105,14 @@ def test_two_workers_drain_six_sites_exactly_once_and_politely(tmp_path: Path, f
         # Each article page fetched once, robots.txt once per run.
         for name, fetches in _article_fetches(sites).items():
             assert set(fetches.values()) == {1}, (name, fetches)
+        # Every site's requests spaced by the delay, when its crawl sent them (tests/send_log.py:
+        # arrival times at the server add the server's own noise); what was sent is what arrived.
+        sent = [entry for worker in workers for entry in worker.sent()]
         for site in sites.sites:
             assert site.server.requests.count("/robots.txt") == 1
-            gap = _min_gap([t for t, _ in site.server.times])
+            times = [(t, path_of(url)) for t, url in sent if url.startswith(site.server.url)]
+            assert sorted(path for _, path in times) == sorted(site.server.requests), site.name
+            gap = _min_gap([t for t, _ in times])
             assert gap >= 0.9 * DELAY, f"{site.name}: two requests {gap:.3f} s apart (delay {DELAY} s)"
         # The group's sites never ran at once: not by the runs' times, not by the requests' either.
         first, second = sites.sites[4], sites.sites[5]

@@ -24,6 +24,7 @@ from inquirer_crawler.pages.changes import parse_sitemap
 from inquirer_crawler.pages.dates import parse_visible
 from inquirer_crawler.pages.listing import ListingPage
 from inquirer_crawler.response.failures import NonPublicAddress, failure_reason
+from tests import send_log
 from tests.conftest import FAST, FIXTURES, REPO_ROOT, crawl_mirror, read_jsonl, run_crawl, validate_record
 from tests.hostile_site import hang_after_headers
 from tests.mirror_server import MirrorServer
@@ -83,9 +84,25 @@ def test_crawl_delay_spaces_the_requests(tmp_path: Path) -> None:  # row 27
     root = copy_mirror(tmp_path)
     robots = root / HOST / "robots.txt"
     robots.write_text("User-agent: *\nCrawl-delay: 1\nDisallow: /wp-admin/\n", "utf-8")
-    result, _, times, _ = served_crawl(root, HOST, "-a", "sections=economie", "-a", "state=off", tmp=tmp_path)
+    log = tmp_path / "sent.log"
+    result, requests, _, _ = served_crawl(
+        root,
+        HOST,
+        "-a",
+        "sections=economie",
+        "-a",
+        "state=off",
+        "-s",
+        f"DOWNLOAD_HANDLERS={send_log.HANDLERS}",
+        "-s",
+        f"TESTS_SEND_LOG={log}",
+        tmp=tmp_path,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
-    pages = [t for t, path in times if path != "/robots.txt"]
+    sent = [(t, send_log.path_of(url)) for t, url in send_log.read_send_log(log)]
+    assert sorted(path for _, path in sent) == sorted(requests)  # what was sent is what the site got
+    # Spaced when the crawler sends them (tests/send_log.py: arrival times add the server's noise).
+    pages = [t for t, path in sent if path != "/robots.txt"]
     gaps = [b - a for a, b in itertools.pairwise(pages)]
     assert len(pages) >= 4 and min(gaps) >= 0.9, gaps
 
