@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -126,7 +127,10 @@ def test_full_run_fetches_everything_again_and_state_off_keeps_no_state(site: Cr
 
 def test_a_second_run_refuses_while_the_first_runs(site: CronSite) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(site.state)}
-    with MirrorServer(site.root, HOST, delay=0.5) as server:
+    # The site holds every answer of the first run until the second has been tried: the first is
+    # still running then, however slowly the second starts on a loaded machine.
+    refused = threading.Event()
+    with MirrorServer(site.root, HOST, on_request=lambda _: refused.wait(60)) as server:
         first = subprocess.Popen(
             [
                 sys.executable,
@@ -151,6 +155,7 @@ def test_a_second_run_refuses_while_the_first_runs(site: CronSite) -> None:
             second = run_crawl("inquirer", "-a", f"start={server.url}", state=site.state, timeout=60)
             assert time.monotonic() - started < 15
         finally:
+            refused.set()
             first.kill()
             first.wait()
     assert second.returncode == 75
@@ -159,10 +164,19 @@ def test_a_second_run_refuses_while_the_first_runs(site: CronSite) -> None:
 
 @pytest.mark.parametrize("kill_after", [2, 9, 16])
 def test_kill_9_then_rerun_loses_and_duplicates_nothing(site: CronSite, kill_after: int) -> None:
-    """SIGKILL once the server has answered ``kill_after`` requests (early: listings; mid: some
-    articles exported in memory; late: most of the crawl done), then run again to the end."""
+    """SIGKILL once the server has received ``kill_after`` requests (early: listings; mid: some
+    articles exported in memory; late: most of the crawl done), then run again to the end. The
+    server sends the kill itself, before it answers request ``kill_after``: the kill point does
+    not depend on how soon the test's own thread gets the CPU."""
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(site.state)}
-    with MirrorServer(site.root, HOST, delay=0.05) as server:
+    crawls: list[subprocess.Popen[bytes]] = []
+    spawned = threading.Event()
+
+    def kill_at(count: int) -> None:
+        if count == kill_after and spawned.wait(60):
+            crawls[0].send_signal(signal.SIGKILL)
+
+    with MirrorServer(site.root, HOST, delay=0.05, on_request=kill_at) as server:
         crawl = subprocess.Popen(
             [
                 sys.executable,
@@ -183,9 +197,9 @@ def test_kill_9_then_rerun_loses_and_duplicates_nothing(site: CronSite, kill_aft
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        _wait_for(lambda: len(server.requests) >= kill_after or crawl.poll() is not None)
-        crawl.send_signal(signal.SIGKILL)
-        crawl.wait()
+        crawls.append(crawl)
+        spawned.set()
+        crawl.wait(timeout=60)
     assert crawl.returncode == -signal.SIGKILL, "the crawl ended before the kill point"
     time.sleep(1.1)  # the rerun's output file is named after its start second
     result, _ = site.run()

@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,7 +133,17 @@ def test_two_sites_crawl_side_by_side_and_the_same_site_twice_still_refuses(tmp_
         "INQUIRER_STATE_PATH": str(tmp_path / "states" / "{site}.sqlite"),
     }
     one, two = copy_mirror(tmp_path / "one"), copy_mirror(tmp_path / "two")
-    with MirrorServer(one, HOST, delay=0.5) as a, MirrorServer(two, HOST, address="127.0.0.2", delay=0.5) as b:
+    # Both sites hold every answer until the same site has been tried a second time: both runs
+    # are under way at once then, however slowly each process starts on a loaded machine.
+    tried = threading.Event()
+
+    def hold(_: int) -> None:
+        tried.wait(60)
+
+    with (
+        MirrorServer(one, HOST, on_request=hold) as a,
+        MirrorServer(two, HOST, address="127.0.0.2", on_request=hold) as b,
+    ):
         runs = [
             subprocess.Popen(
                 [
@@ -155,8 +166,11 @@ def test_two_sites_crawl_side_by_side_and_the_same_site_twice_still_refuses(tmp_
             )
             for n, server in enumerate((a, b))
         ]
-        _wait_for(lambda: a.requests and b.requests)  # both hold their lock
-        twice = run_crawl("newspaper", "-a", f"start={a.url}", *FAST, state=tmp_path / "states" / "{site}.sqlite")
+        try:
+            _wait_for(lambda: a.requests and b.requests)  # both hold their lock
+            twice = run_crawl("newspaper", "-a", f"start={a.url}", *FAST, state=tmp_path / "states" / "{site}.sqlite")
+        finally:
+            tried.set()
         errors = [run.communicate(timeout=120)[1] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], [error[-1500:] for error in errors]
     assert [len(read_jsonl(tmp_path / f"{n}.jsonl")) for n in (0, 1)] == [ARTICLES, ARTICLES]

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -239,7 +240,10 @@ def test_cron_runs_of_one_site_on_the_database(tmp_path: Path, fleet_dsn: str) -
 
 def test_a_second_run_of_the_site_exits_75_at_once(tmp_path: Path, fleet_dsn: str) -> None:
     runs = FleetSiteRuns(tmp_path, fleet_dsn)
-    with MirrorServer(runs.root, HOST, delay=0.5) as server:
+    # The site holds every answer of the first run until the second has been tried: the first is
+    # still running then, however slowly the second starts on a loaded machine.
+    tried = threading.Event()
+    with MirrorServer(runs.root, HOST, on_request=lambda _: tried.wait(60)) as server:
         _site(fleet_dsn, server.url)
         first = subprocess.Popen(
             runs.command(server.url), cwd=REPO_ROOT, env=runs.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -253,6 +257,7 @@ def test_a_second_run_of_the_site_exits_75_at_once(tmp_path: Path, fleet_dsn: st
             second = runs.run(server)
             assert time.monotonic() - started < 15
         finally:
+            tried.set()
             first.kill()
             first.wait()
     assert second.returncode == 75
@@ -261,7 +266,14 @@ def test_a_second_run_of_the_site_exits_75_at_once(tmp_path: Path, fleet_dsn: st
 
 def test_kill_9_then_rerun_loses_and_duplicates_nothing(tmp_path: Path, fleet_dsn: str) -> None:
     runs = FleetSiteRuns(tmp_path, fleet_dsn)
-    with MirrorServer(runs.root, HOST, delay=0.05) as server:
+    crawls: list[subprocess.Popen[bytes]] = []
+    spawned = threading.Event()
+
+    def kill_at(count: int) -> None:  # the server sends the kill, before it answers request 12
+        if count == 12 and spawned.wait(60):
+            crawls[0].send_signal(signal.SIGKILL)
+
+    with MirrorServer(runs.root, HOST, delay=0.05, on_request=kill_at) as server:
         _site(fleet_dsn, server.url)
         crawl = subprocess.Popen(
             runs.command(server.url, "-s", "CONCURRENT_REQUESTS=2"),
@@ -270,12 +282,9 @@ def test_kill_9_then_rerun_loses_and_duplicates_nothing(tmp_path: Path, fleet_ds
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
-        while len(server.requests) < 12 and crawl.poll() is None:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        crawl.send_signal(signal.SIGKILL)
-        crawl.wait()
+        crawls.append(crawl)
+        spawned.set()
+        crawl.wait(timeout=60)
         assert crawl.returncode == -signal.SIGKILL, "the crawl ended before the kill point"
         time.sleep(1.1)  # the rerun's file is named after its start second
         result = runs.run(server)
