@@ -20,6 +20,11 @@ import pytest
 # The suite runs in SQLite mode (fleet mode's point 5: unchanged without a database); the fleet
 # tests give their crawls a database of their own.
 os.environ.pop("INQUIRER_DATABASE_URL", None)
+# The crawls, Scrapyd and the fleet commands the tests start are new Python processes (~120 of
+# them): let them keep the project's compiled modules in __pycache__ (git ignores it) instead
+# of compiling every module of inquirer_crawler again in each, as they do when the environment
+# says PYTHONDONTWRITEBYTECODE.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "fixtures"
@@ -184,3 +189,28 @@ def fleet_dsn(postgres: Any, request: pytest.FixtureRequest) -> str:
     with connect(dsn, autocommit=True) as db:
         set_up(db)
     return dsn
+
+
+# -- the test workers (pytest-xdist: -n in pyproject's addopts) ------------------------------------
+
+# Files whose tests share a module-scoped fixture that costs seconds (a crawl, a generated mirror,
+# the parsed real pages): each runs whole on one worker, so that its fixture is built once. Every
+# other test goes on its own to whichever worker is free.
+WHOLE_FILES = frozenset(
+    {"tests/test_hostile.py", "tests/test_bad_input_runs.py", "tests/test_simple_css.py", "tests/test_make_mirror.py"}
+)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        """xdist's scope scheduling, with a scope per test but for the files above (a scope per file).
+        Scopes go out largest first (the files above), then in collection order."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return file if file in WHOLE_FILES else nodeid
+
+    return SharedFixtureScheduling(config, log)
