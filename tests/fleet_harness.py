@@ -167,6 +167,10 @@ class ScrapydWorker:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> ScrapydWorker:
+        return self.launch().wait_ready()
+
+    def launch(self) -> ScrapydWorker:
+        """Start Scrapyd, without waiting for it to answer (start several, then wait_ready each)."""
         log = (self.folder / "scrapyd.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "scrapyd"],
@@ -177,6 +181,9 @@ class ScrapydWorker:
             start_new_session=True,
         )
         log.close()
+        return self
+
+    def wait_ready(self) -> ScrapydWorker:
         wait_for(self._answers, 60, f"{self.node}'s Scrapyd to answer")
         return self
 

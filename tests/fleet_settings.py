@@ -7,7 +7,7 @@ import os
 
 from inquirer_crawler.settings import *
 
-DOWNLOAD_DELAY = 0.4
+DOWNLOAD_DELAY = 0.2
 RANDOMIZE_DOWNLOAD_DELAY = False
 AUTOTHROTTLE_ENABLED = False
 CONCURRENT_REQUESTS_PER_DOMAIN = 1

@@ -24,7 +24,10 @@ from tests.fleet_harness import FleetSites, ScrapydWorker, fleet_command, wait_f
 from tests.send_log import path_of
 
 DELAY = fleet_settings.DOWNLOAD_DELAY
-DRAIN = 150  # seconds: generous for two loaded cores; a drain takes ~15 s
+DRAIN = 150  # seconds: generous for two loaded cores; a drain takes ~10 s
+# How long the kill tests' slow sites take to answer: with DELAY, a crawl fetches an article every
+# ~0.45 s, so that a kill lands with some of a site's six articles fetched and some not.
+SLOW = 0.4
 
 
 @pytest.fixture
@@ -34,10 +37,12 @@ def db(fleet_dsn: str) -> Iterator[Any]:
 
 
 def _workers(tmp_path: Path, dsn: str, sites: FleetSites, max_proc: int) -> list[ScrapydWorker]:
-    return [
-        ScrapydWorker(tmp_path / node, node, dsn, sites.output_template, max_proc=max_proc)
+    """Both workers started, side by side, and answering."""
+    workers = [
+        ScrapydWorker(tmp_path / node, node, dsn, sites.output_template, max_proc=max_proc).launch()
         for node in ("worker-a", "worker-b")
     ]
+    return [worker.wait_ready() for worker in workers]
 
 
 def _runs(db: Any) -> list[dict[str, Any]]:
@@ -87,7 +92,7 @@ def test_two_workers_drain_six_sites_exactly_once_and_politely(tmp_path: Path, f
     with FleetSites.generate(tmp_path, count=6, articles=6) as sites:
         added = fleet_command(fleet_dsn, "add", "--file", str(sites.sites_file(groups={4: "one-ip", 5: "one-ip"})))
         assert added.returncode == 0, added.stderr
-        workers = [w.start() for w in _workers(tmp_path, fleet_dsn, sites, max_proc=3)]
+        workers = _workers(tmp_path, fleet_dsn, sites, max_proc=3)
         try:
             tick = fleet_command(fleet_dsn, "tick")
             assert tick.returncode == 0 and "queued 5;" in tick.stdout and "group busy 1" in tick.stdout, tick.stdout
@@ -127,10 +132,10 @@ def test_two_workers_drain_six_sites_exactly_once_and_politely(tmp_path: Path, f
 
 
 def test_kill_9_of_a_crawl_then_a_tick_loses_and_duplicates_nothing(tmp_path: Path, fleet_dsn: str, db: Any) -> None:
-    with FleetSites.generate(tmp_path, count=3, articles=6, delays={0: 0.3}) as sites:
+    with FleetSites.generate(tmp_path, count=3, articles=6, delays={0: SLOW}) as sites:
         assert fleet_command(fleet_dsn, "add", "--file", str(sites.sites_file())).returncode == 0
         slow = sites.sites[0]
-        workers = [w.start() for w in _workers(tmp_path, fleet_dsn, sites, max_proc=2)]
+        workers = _workers(tmp_path, fleet_dsn, sites, max_proc=2)
         try:
             schedule.tick(db)
             wait_for(lambda: sum(p in slow.articles for p in slow.server.requests) >= 2, DRAIN, "articles fetched")
@@ -157,9 +162,9 @@ def test_kill_9_of_a_crawl_then_a_tick_loses_and_duplicates_nothing(tmp_path: Pa
 
 
 def test_kill_9_of_a_whole_worker_then_a_tick_the_other_finishes(tmp_path: Path, fleet_dsn: str, db: Any) -> None:
-    with FleetSites.generate(tmp_path, count=4, articles=6, delays=dict.fromkeys(range(4), 0.3)) as sites:
+    with FleetSites.generate(tmp_path, count=4, articles=6, delays=dict.fromkeys(range(4), SLOW)) as sites:
         assert fleet_command(fleet_dsn, "add", "--file", str(sites.sites_file())).returncode == 0
-        lost, survivor = (w.start() for w in _workers(tmp_path, fleet_dsn, sites, max_proc=2))
+        lost, survivor = _workers(tmp_path, fleet_dsn, sites, max_proc=2)
         try:
             schedule.tick(db)
             wait_for(lambda: sum(1 for r in _runs(db) if r["node"] == "worker-a") == 2, DRAIN, "worker-a's two runs")
