@@ -56,16 +56,31 @@ def run_crawl(
     or to a fresh temporary file, never to the repository's .state/."""
     if state is None:
         state = Path(tempfile.mkdtemp(prefix="inquirer-state-")) / "state.sqlite"
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(state)}
     return subprocess.run(
-        [sys.executable, "-m", "scrapy.cmdline", "crawl", *args],
+        crawl_command(*args),
         cwd=cwd,
-        env=env,
+        env=crawl_env(state),
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
+
+
+def start_crawl(*args: str, state: Path | str, stderr: int = subprocess.DEVNULL) -> subprocess.Popen[str]:
+    """``scrapy crawl …`` started in the background (to be killed, or raced by a second run), its
+    cron state in ``state`` (a path, or a ``{site}`` template)."""
+    return subprocess.Popen(
+        crawl_command(*args), cwd=REPO_ROOT, env=crawl_env(state), stdout=subprocess.DEVNULL, stderr=stderr, text=True
+    )
+
+
+def crawl_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "scrapy.cmdline", "crawl", *args]
+
+
+def crawl_env(state: Path | str) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(state)}
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -6,18 +6,16 @@ state gives it up."""
 from __future__ import annotations
 
 import gzip
-import os
 import re
 import sqlite3
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import FAST, REPO_ROOT, read_jsonl, validate_record
+from tests.conftest import FAST, read_jsonl, run_crawl, validate_record
 from tests.hostile_site import HOST, article, fixed, listing
 from tests.mirror_server import MirrorServer
 
@@ -73,11 +71,7 @@ class Run:
 def crawl(tmp: Path, state: Path, run: int) -> Run:
     out = tmp / f"out{run}.jsonl"
     with MirrorServer(tmp, HOST, routes=_routes()) as server:
-        command = [
-            sys.executable,
-            "-m",
-            "scrapy.cmdline",
-            "crawl",
+        result = run_crawl(
             "newspaper",
             "-a",
             f"start={server.url}",
@@ -88,10 +82,8 @@ def crawl(tmp: Path, state: Path, run: int) -> Run:
             "RETRY_TIMES=0",
             "-s",
             "INQUIRER_MAX_FAILED_RUNS=2",
-        ]
-        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(state)}
-        result = subprocess.run(
-            command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+            state=state,
+            timeout=120,
         )
         requests = list(server.requests)
     records = {r["url"].split(HOST, 1)[1]: r for r in read_jsonl(out)} if out.exists() else {}

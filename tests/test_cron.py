@@ -4,18 +4,16 @@ and kill -9 at several points followed by a rerun."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FAST, REPO_ROOT, read_jsonl, run_crawl, validate_record
+from tests.conftest import FAST, read_jsonl, run_crawl, start_crawl, validate_record
 from tests.mirror_server import MirrorServer
 from tests.site_edits import HOST, add_article, copy_mirror, correct_article
 
@@ -126,28 +124,18 @@ def test_full_run_fetches_everything_again_and_state_off_keeps_no_state(site: Cr
 
 
 def test_a_second_run_refuses_while_the_first_runs(site: CronSite) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(site.state)}
     # The site holds every answer of the first run until the second has been tried: the first is
     # still running then, however slowly the second starts on a loaded machine.
     refused = threading.Event()
     with MirrorServer(site.root, HOST, on_request=lambda _: refused.wait(60)) as server:
-        first = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "scrapy.cmdline",
-                "crawl",
-                "inquirer",
-                "-a",
-                f"start={server.url}",
-                *FAST,
-                "-s",
-                f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        first = start_crawl(
+            "inquirer",
+            "-a",
+            f"start={server.url}",
+            *FAST,
+            "-s",
+            f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl",
+            state=site.state,
         )
         try:
             _wait_for(lambda: len(server.requests) >= 1)
@@ -168,8 +156,7 @@ def test_kill_9_then_rerun_loses_and_duplicates_nothing(site: CronSite, kill_aft
     articles exported in memory; late: most of the crawl done), then run again to the end. The
     server sends the kill itself, before it answers request ``kill_after``: the kill point does
     not depend on how soon the test's own thread gets the CPU."""
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(site.state)}
-    crawls: list[subprocess.Popen[bytes]] = []
+    crawls: list[subprocess.Popen[str]] = []
     spawned = threading.Event()
 
     def kill_at(count: int) -> None:
@@ -177,25 +164,16 @@ def test_kill_9_then_rerun_loses_and_duplicates_nothing(site: CronSite, kill_aft
             crawls[0].send_signal(signal.SIGKILL)
 
     with MirrorServer(site.root, HOST, delay=0.05, on_request=kill_at) as server:
-        crawl = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "scrapy.cmdline",
-                "crawl",
-                "inquirer",
-                "-a",
-                f"start={server.url}",
-                *FAST,
-                "-s",
-                "CONCURRENT_REQUESTS=2",
-                "-s",
-                f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        crawl = start_crawl(
+            "inquirer",
+            "-a",
+            f"start={server.url}",
+            *FAST,
+            "-s",
+            "CONCURRENT_REQUESTS=2",
+            "-s",
+            f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl",
+            state=site.state,
         )
         crawls.append(crawl)
         spawned.set()

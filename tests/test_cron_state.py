@@ -22,7 +22,7 @@ from inquirer_crawler.pages.changes import w3c_period
 from inquirer_crawler.state.lock import RunLock
 from inquirer_crawler.state.scope import StateScope
 from inquirer_crawler.state.sqlite import SCHEMA_VERSION, SqliteStateStore, adopt_first_format
-from tests.conftest import FAST, REPO_ROOT, read_jsonl, run_crawl
+from tests.conftest import FAST, REPO_ROOT, crawl_env, read_jsonl, run_crawl, start_crawl
 from tests.mirror_server import MirrorServer
 from tests.site_edits import HOST, add_article, copy_mirror, correct_article, date_sitemap_index
 from tests.wordpress_api import Post, WordPressPosts
@@ -127,11 +127,7 @@ def test_a_state_file_of_another_site_is_refused_with_one_line(tmp_path: Path) -
 
 
 def test_two_sites_crawl_side_by_side_and_the_same_site_twice_still_refuses(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
-        "INQUIRER_STATE_PATH": str(tmp_path / "states" / "{site}.sqlite"),
-    }
+    states = tmp_path / "states" / "{site}.sqlite"
     one, two = copy_mirror(tmp_path / "one"), copy_mirror(tmp_path / "two")
     # Both sites hold every answer until the same site has been tried a second time: both runs
     # are under way at once then, however slowly each process starts on a loaded machine.
@@ -145,30 +141,21 @@ def test_two_sites_crawl_side_by_side_and_the_same_site_twice_still_refuses(tmp_
         MirrorServer(two, HOST, address="127.0.0.2", on_request=hold) as b,
     ):
         runs = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "scrapy.cmdline",
-                    "crawl",
-                    "newspaper",
-                    "-a",
-                    f"start={server.url}",
-                    *FAST,
-                    "-O",
-                    str(tmp_path / f"{n}.jsonl"),
-                ],
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
+            start_crawl(
+                "newspaper",
+                "-a",
+                f"start={server.url}",
+                *FAST,
+                "-O",
+                str(tmp_path / f"{n}.jsonl"),
+                state=states,
                 stderr=subprocess.PIPE,
-                text=True,
             )
             for n, server in enumerate((a, b))
         ]
         try:
             _wait_for(lambda: a.requests and b.requests)  # both hold their lock
-            twice = run_crawl("newspaper", "-a", f"start={a.url}", *FAST, state=tmp_path / "states" / "{site}.sqlite")
+            twice = run_crawl("newspaper", "-a", f"start={a.url}", *FAST, state=states)
         finally:
             tried.set()
         errors = [run.communicate(timeout=120)[1] for run in runs]
@@ -351,7 +338,7 @@ def test_a_partial_run_records_its_mode_and_never_moves_the_baseline(tmp_path: P
 
 def test_scrapy_parse_writes_no_state_and_needs_no_start(tmp_path: Path) -> None:
     site = Site(tmp_path)
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(site.states / "{site}.sqlite")}
+    env = crawl_env(site.states / "{site}.sqlite")
     with MirrorServer(site.root, HOST) as server:
         runs = [
             subprocess.run(

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FAST, REPO_ROOT, read_jsonl, validate_record
+from tests.conftest import FAST, REPO_ROOT, crawl_command, crawl_env, read_jsonl, validate_record
 from tests.hostile_site import (
     HOST,
     MAX_SIZE,
@@ -231,27 +231,14 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Sweep:
     _pages(tmp / "mirror")
     state, out = tmp / "state.sqlite", tmp / "out.jsonl"
     with MirrorServer(tmp / "mirror", HOST, routes=_routes(), raw_routes=RAW) as server:
-        env_cmd = [
+        command = [
             sys.executable,
             "-c",
             MEASURE,
-            sys.executable,
-            "-m",
-            "scrapy.cmdline",
-            "crawl",
-            "newspaper",
-            "-a",
-            f"start={server.url}",
-            "-O",
-            str(out),
-            *FAST,
-            *SETTINGS,
+            *crawl_command("newspaper", "-a", f"start={server.url}", "-O", str(out), *FAST, *SETTINGS),
         ]
-        import os
-
-        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(state)}
         result = subprocess.run(
-            env_cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=240, check=False
+            command, cwd=REPO_ROOT, env=crawl_env(state), capture_output=True, text=True, timeout=240, check=False
         )
         requests, times, port = (
             Counter(server.requests),

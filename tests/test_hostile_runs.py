@@ -6,11 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import itertools
-import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -25,7 +23,7 @@ from inquirer_crawler.pages.dates import parse_visible
 from inquirer_crawler.pages.listing import ListingPage
 from inquirer_crawler.response.failures import NonPublicAddress, failure_reason
 from tests import send_log
-from tests.conftest import FAST, FIXTURES, REPO_ROOT, crawl_mirror, read_jsonl, run_crawl, validate_record
+from tests.conftest import FAST, FIXTURES, crawl_mirror, read_jsonl, run_crawl, start_crawl, validate_record
 from tests.hostile_site import hang_after_headers
 from tests.mirror_server import MirrorServer
 from tests.site_edits import HOST, copy_mirror
@@ -172,25 +170,15 @@ def test_full_disk_fails_the_run_naming_the_file_and_leaves_no_torn_output(tmp_p
 def test_sigterm_stops_gracefully_and_the_rerun_completes_exactly(tmp_path: Path) -> None:  # row 42
     root = copy_mirror(tmp_path)
     state, output = tmp_path / "s.sqlite", tmp_path / "output"
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "INQUIRER_STATE_PATH": str(state)}
     with MirrorServer(root, HOST, delay=0.1) as server:
-        crawl = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "scrapy.cmdline",
-                "crawl",
-                "inquirer",
-                "-a",
-                f"start={server.url}",
-                *FAST,
-                "-s",
-                f"INQUIRER_OUTPUT={output}/%(name)s/%(time)s.jsonl",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        crawl = start_crawl(
+            "inquirer",
+            "-a",
+            f"start={server.url}",
+            *FAST,
+            "-s",
+            f"INQUIRER_OUTPUT={output}/%(name)s/%(time)s.jsonl",
+            state=state,
         )
         while len(server.requests) < 10:
             time.sleep(0.01)
