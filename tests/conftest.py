@@ -89,6 +89,17 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in raw.decode("utf-8").split("\n") if line]
 
 
+def published_records(folder: Path) -> list[dict[str, Any]]:
+    """Every record of every finished output file under ``folder`` (a reader sees only ``*.jsonl``),
+    each checked against the schema, in file order."""
+    return [record for path in sorted(folder.rglob("*.jsonl")) for record in map(_validated, read_jsonl(path))]
+
+
+def _validated(record: dict[str, Any]) -> dict[str, Any]:
+    validate_record(record)
+    return record
+
+
 @cache
 def _record_validator() -> Any:
     """The schema checked once (what jsonschema.validate does on every call), then reused."""

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from benchmarks.make_mirror import make_mirror
-from tests.conftest import REPO_ROOT, read_jsonl, validate_record
+from tests.conftest import REPO_ROOT, published_records
 from tests.mirror_server import MirrorServer
 from tests.postgres_server import _free_port
 from tests.send_log import read_send_log
@@ -110,12 +110,7 @@ class FleetSites:
 
     def published(self) -> list[dict[str, Any]]:
         """Every record of every finished output file of every node, schema-checked, in file order."""
-        records = []
-        for path in sorted(self.output.rglob("*.jsonl")):
-            for record in read_jsonl(path):
-                validate_record(record)
-                records.append(record)
-        return records
+        return published_records(self.output)
 
     def stray_files(self) -> list[Path]:
         """Anything in the output folder a reader could take for a finished file and is not one."""

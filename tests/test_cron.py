@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FAST, read_jsonl, run_crawl, start_crawl, validate_record
-from tests.mirror_server import MirrorServer
+from tests.conftest import FAST, published_records, run_crawl, start_crawl
+from tests.mirror_server import MirrorServer, Route
 from tests.site_edits import HOST, add_article, copy_mirror, correct_article
 
 ARTICLES = 12
@@ -42,8 +42,10 @@ class CronSite:
         self.state = tmp_path / "state" / "inquirer.sqlite"
         self.output = tmp_path / "output"
 
-    def run(self, *args: str, delay: float = 0.0) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-        with MirrorServer(self.root, HOST, delay=delay) as server:
+    def run(
+        self, *args: str, delay: float = 0.0, routes: dict[str, Route] | None = None
+    ) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+        with MirrorServer(self.root, HOST, routes=routes, delay=delay) as server:
             result = run_crawl(
                 "inquirer",
                 "-a",
@@ -58,13 +60,7 @@ class CronSite:
         return result, list(server.requests)
 
     def published(self) -> list[dict[str, object]]:
-        """Every record in every finished output file, in file order."""
-        records = []
-        for path in sorted(self.output.rglob("*.jsonl")):
-            for record in read_jsonl(path):
-                validate_record(record)
-                records.append(record)
-        return records
+        return published_records(self.output)
 
 
 @pytest.fixture
@@ -238,17 +234,7 @@ def test_rest_api_finds_changed_articles_when_there_is_no_sitemap(site: CronSite
     changed = correct_article(site.root, slug)
     posts = json.dumps([{"link": f"https://{HOST}/{slug}/", "modified_gmt": "2022-02-01T09:00:00"}]).encode()
     routes = {"/wp-json/wp/v2/posts": lambda path: (200, {"Content-Type": "application/json"}, posts)}
-    with MirrorServer(site.root, HOST, routes=routes) as server:
-        result = run_crawl(
-            "inquirer",
-            "-a",
-            f"start={server.url}",
-            *FAST,
-            "-s",
-            f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl",
-            state=site.state,
-        )
-        requests = list(server.requests)
+    result, requests = site.run(routes=routes)
     assert result.returncode == 0, result.stderr[-2000:]
     rest = [p for p in requests if p.startswith("/wp-json/")]
     assert len(rest) == 1 and "modified_after=" in rest[0]  # asked only for what changed since the last run
@@ -269,16 +255,7 @@ def test_rss_feed_finds_new_articles_when_sitemap_and_rest_api_do_not_answer(sit
         f"</channel></rss>"
     ).encode()
     routes = {"/feed/": lambda path: (200, {"Content-Type": "application/rss+xml"}, feed)}
-    with MirrorServer(site.root, HOST, routes=routes) as server:
-        result = run_crawl(
-            "inquirer",
-            "-a",
-            f"start={server.url}",
-            *FAST,
-            "-s",
-            f"INQUIRER_OUTPUT={site.output}/%(name)s/%(time)s.jsonl",
-            state=site.state,
-        )
+    result, _ = site.run(routes=routes)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "exported 1 (new 1, changed 0)" in result.stderr
     assert site.published()[-1]["url"] == f"https://{HOST}{new}"

@@ -20,7 +20,7 @@ from inquirer_crawler.fleet.sites import SiteSpec, add_sites, find_site
 from inquirer_crawler.state.lock import StateLocked
 from inquirer_crawler.state.postgres import FleetSite, PostgresStore, fleet_lock
 from inquirer_crawler.state.store import Baseline, ExportedRecord, RunEnd, RunInfo
-from tests.conftest import FAST, REPO_ROOT, read_jsonl, validate_record
+from tests.conftest import FAST, REPO_ROOT, published_records
 from tests.mirror_server import MirrorServer
 from tests.site_edits import HOST, add_article, copy_mirror
 from tests.test_cron import is_discovery
@@ -203,12 +203,7 @@ class FleetSiteRuns:
         return result
 
     def published(self) -> list[dict[str, Any]]:
-        records = []
-        for path in sorted(self.output.rglob("*.jsonl")):
-            for record in read_jsonl(path):
-                validate_record(record)
-                records.append(record)
-        return records
+        return published_records(self.output)
 
 
 def test_cron_runs_of_one_site_on_the_database(tmp_path: Path, fleet_dsn: str) -> None:
