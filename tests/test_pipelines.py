@@ -14,11 +14,14 @@ from inquirer_crawler.pages.article import ArticlePage
 from inquirer_crawler.pages.dom import BodyTree, parse_fragment
 from inquirer_crawler.pipelines.clean_body import clean_body
 from inquirer_crawler.pipelines.drop_cross_promo import (
+    _QUICK,
+    _SKIPPED_AT_START,
     CrossPromo,
     _fold,
     _head,
     _no_phrase_starts_with,
     _phrases_at_start,
+    _settled_start,
     drop_cross_promo,
     phrase_starts,
 )
@@ -390,6 +393,61 @@ def test_the_quick_start_test_never_hides_a_promo_label(phrases: tuple[str, ...]
     ]
     assert hidden == []
     assert sum(_no_phrase_starts_with(text, starts) for text in texts) > 1000  # it does decide
+
+
+def _settled_start_by_loop(text: str, whole: bool) -> str | None:
+    """The character loop that ``_settled_start`` replaced (its regexes are ~5 times faster): the
+    oracle it is compared with."""
+    index, size = 0, len(text)
+    while index < size and (text[index].isspace() or text[index] in _SKIPPED_AT_START):
+        index += 1
+    if index == size:
+        return "" if whole else None
+    settled: list[str] = []
+    space = False
+    while index < size and len(settled) <= _QUICK:
+        char = text[index]
+        if not char.isascii() or char == "\x00":
+            if settled and not space:
+                settled.pop()
+            break
+        if char.isspace():
+            space = True
+        else:
+            if space:
+                settled.append(" ")
+                space = False
+            settled.append(char)
+        index += 1
+    else:
+        if len(settled) <= _QUICK and not whole:
+            return None
+    return "".join(settled[:_QUICK]).lower() if settled else None
+
+
+def test_the_quick_start_reads_what_the_character_loop_read() -> None:
+    # Every kind of character the loop tells apart (each Unicode space and each skipped mark, ASCII
+    # letters and spaces, NUL, characters outside ASCII), in runs long and short: 64 characters of
+    # spaces and more is where the regexes read the whole run again.
+    alphabet = [chr(c) for c in range(0x80) if c] + [chr(c) for c in range(0x80, 0x3100) if chr(c).isspace()]
+    alphabet += [*sorted(_SKIPPED_AT_START), "\x00", "é", "Ã", "\u0301", "ß", "\U0001f600", "İ"]
+    pick = random.Random(7)
+    texts = ["", " ", "a" * 9, "a" * 8, "ab" + " " * 70 + "cd", " " * 70 + "x", "abc" + " " * 64 + "é"]
+    for _ in range(60_000):
+        size = pick.choice((1, 3, 8, 9, 10, 12, 20, 70, 140))
+        weights = pick.choice(("letters", "spaces", "mixed"))
+        letters = "abcXYZ09.:" if weights != "spaces" else " "
+        texts.append(
+            "".join(
+                pick.choice(letters)
+                if pick.random() < (0.8 if weights == "letters" else 0.5)
+                else pick.choice(alphabet)
+                for _ in range(size)
+            )
+        )
+    for text in texts:
+        for whole in (True, False):
+            assert _settled_start(text, whole) == _settled_start_by_loop(text, whole), (text, whole)
 
 
 def test_a_sites_empty_or_padded_label_neither_takes_every_block_nor_is_lost() -> None:

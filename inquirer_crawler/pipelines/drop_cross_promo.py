@@ -357,6 +357,14 @@ def _no_phrase_starts_with(text: str, starts: PhraseStarts, whole: bool = True) 
     return start is not None and start not in starts.starts and not start.startswith(starts.short)
 
 
+# What the quick test skips at a text's start, and the run of ASCII (NUL aside) after it, in C.
+_SKIPPED = re.compile("[\\s" + "".join(map(re.escape, sorted(_SKIPPED_AT_START))) + "]*")
+_ASCII_RUN = re.compile("[\x01-\x7f]*")
+# The ASCII run's start the quick test reads: enough for _QUICK + 1 settled characters unless the
+# run is mostly spaces (then the whole run is read).
+_SLICE = 64
+
+
 def _settled_start(text: str, whole: bool) -> str | None:
     """The start of the fold of ``text``, up to _QUICK characters, read without folding; None when
     too little of it is settled to tell anything.
@@ -366,32 +374,33 @@ def _settled_start(text: str, whole: bool) -> str | None:
     it is ASCII, or makes the repair fail: each skipped character outside ASCII is a UTF-8
     continuation byte in cp1252, or not in cp1252), NFC cannot compose it with what follows, no
     invisible character sits after it, and lower() is its casefold. A run of ASCII spaces is one
-    space in the fold, and none at the end of the text."""
-    index, size = 0, len(text)
-    while index < size and (text[index].isspace() or text[index] in _SKIPPED_AT_START):
-        index += 1
+    space in the fold, and none at the end of the text.
+
+    Read with two regexes and a split in C (a character loop in Python cost ~3 µs a block, and the
+    drop-junk step asks it of every block); tests/test_pipelines.py compares it with that loop."""
+    index = _SKIPPED.match(text).end()  # type: ignore[union-attr]  # "*" always matches
+    size = len(text)
     if index == size:
         return "" if whole else None  # nothing but spaces and marks: the fold is empty
-    settled: list[str] = []
-    space = False
-    while index < size and len(settled) <= _QUICK:
-        char = text[index]
-        if not char.isascii() or char == "\x00":
-            if settled and not space:
-                settled.pop()  # it may compose with, or be repaired with, what follows
-            break
-        if char.isspace():
-            space = True
-        else:
-            if space:
-                settled.append(" ")
-                space = False
-            settled.append(char)
-        index += 1
-    else:
-        if len(settled) <= _QUICK and not whole:
-            return None  # the start given ended first: what follows it is not known here
-    return "".join(settled[:_QUICK]).lower() if settled else None
+    run_end = _ASCII_RUN.match(text, index, index + _SLICE).end()  # type: ignore[union-attr]
+    run = text[index:run_end]
+    settled = " ".join(run.split())  # a run of ASCII spaces is one space (str.split: str.isspace)
+    if len(settled) > _QUICK:
+        return settled[:_QUICK].lower()  # one more character read: the last one kept is settled
+    if run_end - index == _SLICE:
+        run_end = _ASCII_RUN.match(text, index).end()  # type: ignore[union-attr]  # spaces, mostly: all of the run
+        run = text[index:run_end]
+        settled = " ".join(run.split())
+        if len(settled) > _QUICK:
+            return settled[:_QUICK].lower()
+    if run_end < size:
+        # A character outside ASCII (or NUL) ends the run: it may compose with, or be repaired with,
+        # the character before it, unless spaces stand between them.
+        if settled and not run[-1].isspace():
+            settled = settled[:-1]
+    elif not whole:
+        return None  # the start given ended first: what follows it is not known here
+    return settled.lower() or None
 
 
 @lru_cache(maxsize=64)
