@@ -11,6 +11,7 @@ crawl in tests/test_bad_input_runs.py.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gzip
 import re
 import sqlite3
@@ -25,7 +26,7 @@ from scrapy.utils.test import get_crawler
 
 from inquirer_crawler.items import EXPORT_FIELDS, ArticleDropped
 from inquirer_crawler.pipelines.validate import BODY_HTML_FORBIDDEN, forbidden_markup, record_error
-from inquirer_crawler.response.encoding import EncodingMiddleware, fix_mojibake
+from inquirer_crawler.response.encoding import _MOJIBAKE, EncodingMiddleware, fix_mojibake, has_mojibake
 from inquirer_crawler.response.integrity import TransportIntegrityMiddleware, stream_ended, unusable
 from inquirer_crawler.state.sqlite import SqliteStateStore as StateStore
 from inquirer_crawler.state.store import ExportedRecord, RunInfo
@@ -115,6 +116,19 @@ def test_text_that_mixes_mojibake_with_characters_cp1252_lacks_is_repaired_by_ft
     # The whole-text round trip cannot encode "Ω" in cp1252: the broken stretch is repaired alone.
     assert fix_mojibake("Ω: Ã©tÃ© Ã\xa0 MontrÃ©al") == ("Ω: été à Montréal", True)
     assert fix_mojibake("Ω: été") == ("Ω: été", False)
+
+
+def test_the_mojibake_detector_answers_as_its_regex_alone() -> None:
+    # Its substring pre-check may only say "no" where the regex finds nothing: every UTF-8
+    # character's cp1252 reading (what the regex looks for), each after every lead and near miss.
+    readings = []
+    for code in range(0x80, 0x3000):
+        with contextlib.suppress(UnicodeDecodeError):
+            readings.append(chr(code).encode().decode("cp1252"))
+    texts = [f"{before}{reading}{after}" for reading in readings for before in ("", "x", "é") for after in ("", ".")]
+    texts += [f"{lead}{chr(code)}" for lead in ("Ã", "Â", "â", "â€", "Ãƒ") for code in range(0x20, 0x2200)]
+    assert sum(map(has_mojibake, texts)) > 500  # it does find some
+    assert [text for text in texts if has_mojibake(text) != (_MOJIBAKE.search(text) is not None)] == []
 
 
 # -- 3. truncation by the transport -------------------------------------------------------------------

@@ -79,7 +79,9 @@ def is_utf8(encoding: str) -> bool:
 
 def has_mojibake(text: str) -> bool:
     """The cheap detector: a UTF-8 sequence read as cp1252 ("Ã©", "â€™", "Â ")."""
-    return _MOJIBAKE.search(text) is not None
+    # Each branch of _MOJIBAKE starts with "Ã", "Â" or "â€": three substring searches in C tell that
+    # most text has none (the regex alone tries its branches at every character: ~6 times slower).
+    return ("Ã" in text or "Â" in text or "â€" in text) and _MOJIBAKE.search(text) is not None
 
 
 def fix_mojibake(text: str) -> tuple[str, bool]:
@@ -88,7 +90,7 @@ def fix_mojibake(text: str) -> tuple[str, bool]:
     Behind the detector: the whole text's cp1252 round trip (fast, and exact when the whole text
     was read wrong), else ftfy's repair of the broken stretches (text mixing both, or characters
     cp1252 has no byte for)."""
-    if not _MOJIBAKE.search(text):
+    if not has_mojibake(text):
         return text, False
     try:
         fixed = text.encode("cp1252").decode("utf-8")
