@@ -21,12 +21,20 @@ from pathlib import Path
 import brotli
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.utils.test import get_crawler
 
 from inquirer_crawler.items import EXPORT_FIELDS, ArticleDropped
 from inquirer_crawler.pipelines.validate import BODY_HTML_FORBIDDEN, forbidden_markup, record_error
-from inquirer_crawler.response.encoding import _MOJIBAKE, EncodingMiddleware, fix_mojibake, has_mojibake
+from inquirer_crawler.response.encoding import (
+    _MOJIBAKE,
+    UTF8_CP1252,
+    EncodingMiddleware,
+    fix_mojibake,
+    has_mojibake,
+)
 from inquirer_crawler.response.integrity import TransportIntegrityMiddleware, stream_ended, unusable
 from inquirer_crawler.state.sqlite import SqliteStateStore as StateStore
 from inquirer_crawler.state.store import ExportedRecord, RunInfo
@@ -93,6 +101,58 @@ def test_a_page_that_says_utf8_or_nothing_and_is_not_is_read_as_cp1252_and_count
     response, stats = downloaded_with_stats(page("Œuvre citée à Noël").encode("cp1252"), content_type)
     assert "Œuvre citée à Noël" in response.text and "\ufffd" not in response.text
     assert stats["encoding/fallback_cp1252"] == 1
+
+
+@pytest.mark.parametrize(
+    "stray",
+    [
+        b"<!-- caf\xe9 -->",  # a plugin's Latin-1 comment
+        b"<p>Caf\xe9 du coin</p>",  # a Latin-1 word pasted into the text
+        b"<p>\x9d</p>",  # a byte cp1252 has no character for
+    ],
+)
+def test_a_utf8_page_with_a_stray_byte_stays_utf8(stray: bytes) -> None:
+    # Was: one invalid byte re-read the whole page as cp1252; the "”" of English pages (E2 80 9D) then
+    # held a byte cp1252 lacks, and became "â€\ufffd", which no repair can undo.
+    text = "passage très proche” de l’astéroïde, observé depuis Łódź et Ísafjörður"
+    body = page(text, '<meta charset="utf-8">').encode("utf-8").replace(b"</body>", stray + b"</body>")
+    for content_type in ("text/html; charset=UTF-8", "text/html"):
+        response, stats = downloaded_with_stats(body, content_type)
+        assert text in response.text and "\ufffd" not in response.text
+        assert stats["encoding/utf8_with_stray_bytes"] == 1 and "encoding/fallback_cp1252" not in stats
+    assert "Caf\xe9 du coin" in downloaded(body.replace(stray, b"<p>Caf\xe9 du coin</p>")).text
+
+
+def test_a_cp1252_page_with_a_chance_utf8_sequence_is_still_cp1252() -> None:
+    # "Ã©" is two cp1252 letters that happen to be a UTF-8 sequence: one valid against many invalid.
+    text = "Été à Noël, où l'œuvre citée: « Ã© » est écrit ainsi"
+    response, stats = downloaded_with_stats(page(text).encode("cp1252"))
+    assert text in response.text
+    assert stats["encoding/fallback_cp1252"] == 1
+
+
+@pytest.mark.parametrize("content_type", ["text/html", "text/html; charset=utf-8"])
+def test_a_meta_charset_the_bytes_agree_with_is_honoured_late_or_against_a_utf8_header(content_type: str) -> None:
+    # Scrapy reads a <meta> in the first 4 KiB only, and the header before it: a windows-1251 page whose
+    # <meta> came later, or whose server said UTF-8, was re-read as cp1252 ("Àñòåðîèä").
+    late = page("Астероид диаметром", "<!-- a long head -->" * 400 + '<meta charset="windows-1251">')
+    response, stats = downloaded_with_stats(late.encode("cp1251"), content_type)
+    assert "Астероид диаметром" in response.text
+    assert stats["encoding/meta_charset"] == 1
+    early = page("Астероид диаметром", '<meta charset="windows-1251">').encode("cp1251")
+    assert "Астероид диаметром" in downloaded(early, content_type).text
+
+
+@given(st.text())
+def test_the_stray_byte_reading_is_utf8_on_valid_utf8(text: str) -> None:
+    assert text.encode("utf-8").decode(UTF8_CP1252) == text
+
+
+@given(st.lists(st.tuples(st.characters(max_codepoint=0x7F), st.integers(0x80, 0xFF))))
+def test_the_stray_byte_reading_is_cp1252_where_no_byte_starts_a_utf8_sequence(pairs: list[tuple[str, int]]) -> None:
+    # Each high byte followed by ASCII is an invalid sequence of one byte: read as cp1252.
+    body = b"".join(bytes([high]) + char.encode("ascii") for char, high in pairs)
+    assert body.decode(UTF8_CP1252) == body.decode("cp1252", "ignore")
 
 
 def test_valid_utf8_is_left_as_it_is() -> None:
