@@ -7,6 +7,7 @@ import datetime as dt
 import gzip
 import itertools
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -260,6 +261,19 @@ def test_a_dead_host_fails_the_run_as_not_answering(tmp_path: Path) -> None:  # 
     assert result.returncode == 1
     assert "connection_refused" in result.stderr
     assert "error: run failed: the site did not answer" in result.stderr
+
+
+def test_a_site_whose_pages_all_fail_behind_a_robots_txt_fails_the_run(tmp_path: Path) -> None:  # row 23b
+    # Was exit 0: robots.txt, served by the web server alone, counted as the site answering while
+    # every page behind it answered 502 (PHP down behind nginx).
+    root = tmp_path / "site"
+    (root / HOST).mkdir(parents=True)
+    shutil.copy(FIXTURES / HOST / "robots.txt", root / HOST / "robots.txt")
+    down = {"/": lambda p: (502, {"Content-Type": "text/html"}, b"<html><body>Bad Gateway</body></html>")}
+    result, requests, _, _ = served_crawl(root, HOST, "-s", "RETRY_TIMES=0", tmp=tmp_path, routes=down)
+    assert "/robots.txt" in requests and "/" in requests
+    assert result.returncode == 1
+    assert "error: run failed: the site did not answer: no page returned 2xx" in result.stderr
 
 
 def test_no_cookie_or_credentials_are_ever_sent(tmp_path: Path) -> None:  # row 13

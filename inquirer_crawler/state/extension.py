@@ -16,7 +16,8 @@ from typing import Any, Protocol, Self, runtime_checkable
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from scrapy.http import Response
+from scrapy.http import Request, Response
+from scrapy.utils.httpobj import urlparse_cached
 
 from inquirer_crawler.environment import setting
 from inquirer_crawler.fleet.database import database_url
@@ -214,9 +215,11 @@ class RunState:
 
     # -- events -----------------------------------------------------------------------------------
 
-    def response_received(self, response: Response, **_: Any) -> None:
+    def response_received(self, response: Response, request: Request, **_: Any) -> None:
         self.facts.responses += 1
-        if 200 <= response.status < 300:
+        # robots.txt is served by the web server alone: a site whose every page answers 502 behind it
+        # did not answer.
+        if 200 <= response.status < 300 and urlparse_cached(request).path != "/robots.txt":
             self.facts.successes += 1
 
     def item_scraped(self, item: Any, spider: Spider) -> None:

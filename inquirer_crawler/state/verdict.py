@@ -21,7 +21,7 @@ USUAL_FIELDS = ("author", "section")
 @dataclass
 class RunFacts:
     responses: int = 0  # pages that answered (any status)
-    successes: int = 0  # pages that answered 2xx
+    successes: int = 0  # pages that answered 2xx, robots.txt aside
     articles_parsed: int = 0  # article pages that became a record before validation
     exported: int = 0
     unchanged: int = 0
