@@ -276,6 +276,44 @@ def test_a_site_whose_pages_all_fail_behind_a_robots_txt_fails_the_run(tmp_path:
     assert "error: run failed: the site did not answer: no page returned 2xx" in result.stderr
 
 
+def _renamed_article(root: Path) -> tuple[str, str]:
+    """(old path, new path) of one article of the mirror, copied under a new slug: a changed slug,
+    which WordPress answers with a 301 from the old one."""
+    old = min(p for p in (root / HOST).iterdir() if p.is_dir() and (p / "index.html").is_file() and "-" in p.name)
+    shutil.copytree(old, old.with_name(old.name + "-renamed"))
+    return f"/{old.name}/", f"/{old.name}-renamed/"
+
+
+def test_an_article_answering_from_a_redirect_is_settled_under_the_url_requested(tmp_path: Path) -> None:  # row 17b
+    # Was: exported under the redirect's target while the URL requested stayed pending, every run.
+    root = copy_mirror(tmp_path)
+    old, new = _renamed_article(root)
+    moved = {old: lambda p: (301, {"Location": new, "Content-Type": "text/html"}, b"")}
+    result, requests, _, out = served_crawl(root, HOST, tmp=tmp_path, routes=moved)
+    assert old in requests and new in requests
+    assert result.returncode == 0
+    assert "+ pending 0;" in result.stderr and "never answered" not in result.stderr
+    assert any(record["url"].endswith(old) for record in read_jsonl(out))
+
+
+def test_a_url_never_answered_fails_the_run_s_accounting_and_is_given_up(tmp_path: Path) -> None:  # row 17c
+    # Was: a redirect off the site is dropped by Scrapy's offsite filter without an errback; the URL
+    # stayed pending, uncounted, every run (exit 0), and never reached the give-up bound.
+    root = copy_mirror(tmp_path)
+    old, new = _renamed_article(root)
+    stderr = []
+    for _ in range(3):
+        with MirrorServer(root, HOST) as probe:
+            other_host = f"http://localhost:{probe.port}{new}"  # another host name: off the site
+        away = {old: lambda p, to=other_host: (301, {"Location": to, "Content-Type": "text/html"}, b"")}
+        result, _, _, _ = served_crawl(root, HOST, tmp=tmp_path, routes=away)
+        assert result.returncode == 0  # one page failed; the run did its work
+        assert "failed 1 (unanswered=1)" in result.stderr and "+ pending 0;" in result.stderr
+        stderr.append(result.stderr)
+    assert "gave up after 3 failed runs (unanswered)" in stderr[-1]
+    assert "gave up" not in stderr[0] + stderr[1]
+
+
 def test_no_cookie_or_credentials_are_ever_sent(tmp_path: Path) -> None:  # row 13
     root = copy_mirror(tmp_path)
     routes = {

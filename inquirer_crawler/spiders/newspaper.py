@@ -184,8 +184,11 @@ class NewspaperSpider(scrapy.Spider):
     # -- articles ---------------------------------------------------------------------------------
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem | scrapy.Request]:
+        # The URL the run requested: its outcome is settled under it, also when the page answered
+        # from another after a redirect (a changed slug), which becomes the record's alias.
+        requested = requested_url(response.request) if response.request is not None else response.url
         if unusable := response_unusable(response):
-            self._settle(response.url, "failed", unusable, persist=unusable == "non_html")
+            self._settle(requested, "failed", unusable, persist=unusable == "non_html")
             self._count(f"pages/failed/{unusable}", response.url)
             return
         assert isinstance(response, TextResponse)
@@ -193,7 +196,7 @@ class NewspaperSpider(scrapy.Spider):
         try:
             page = ArticlePage(response.url, parse_response(response), site, fetched_at=self._fetched_at(response))
             if not page.is_article():
-                self._settle(response.url, "failed", "not_article")
+                self._settle(requested, "failed", "not_article")
                 self._count("articles/dropped/not_article", response.url)
                 return
             item = page.to_item()
@@ -201,21 +204,20 @@ class NewspaperSpider(scrapy.Spider):
                 self._stat(f"fields/failed/{name}")
         except Exception:  # a page we do not control must never stop the crawl
             logger.exception("parse_error: %s", response.url)
-            self._settle(response.url, "failed", "parse_error")
+            self._settle(requested, "failed", "parse_error")
             self._count("articles/dropped/parse_error", response.url)
             return
         self._stat("articles/parsed")
-        request_key = self.state_key(response.url)
-        item.page_hints.request_url, item.page_hints.request_key = response.url, request_key
+        item.page_hints.request_url, item.page_hints.request_key = requested, self.state_key(requested)
         if self.options.urls:
             yield from self._export(item)
             return
         too_old = self.since.before(item.published)
         if too_old:
-            self._settle(response.url, "skipped", "before_since")
+            self._settle(requested, "skipped", "before_since")
             self._count("articles/skipped/before_since", response.url)
         elif self.options.sections and not self._in_sections(page):
-            self._settle(response.url, "skipped", "other_section")
+            self._settle(requested, "skipped", "other_section")
             self._count("articles/skipped/other_section", response.url)
             return  # its neighbours belong to other sections too: do not walk that chain
         else:
@@ -355,7 +357,7 @@ class NewspaperSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
-        url = request.url if request is not None else "?"
+        url = requested_url(request) if request is not None else "?"  # a redirect's failure: the URL requested
         reason = failure_reason(failure)
         if request is not None and request.meta.get("probe") and reason in ("http_404", "http_410"):
             # A /page/N/ we built ourselves: its 404 is the listing's end, not a failure.
@@ -374,6 +376,12 @@ class NewspaperSpider(scrapy.Spider):
     def _count(self, key: str, url: str) -> None:
         self._stat(key)
         logger.warning("%s: %s", key.rsplit("/", 1)[-1], url)
+
+
+def requested_url(request: scrapy.Request) -> str:
+    """The URL the spider requested, before any redirect (Scrapy keeps the chain in ``redirect_urls``)."""
+    chain = request.meta.get("redirect_urls")
+    return str(chain[0]) if chain else request.url
 
 
 def _origin(url: str) -> str:

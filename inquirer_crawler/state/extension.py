@@ -155,14 +155,19 @@ class RunState:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self.facts.finish_reason = reason
         ledger = self.outcomes.ledger
+        if reason == "finished" and ledger.pending_keys():
+            # Requested, never answered, and the crawl thinks it finished: a drop without an error
+            # somewhere (a redirect off the site). Failed for this run, so that it is counted, and
+            # given up after INQUIRER_MAX_FAILED_RUNS runs like any failure: never pending forever.
+            unanswered = self.outcomes.unanswered()
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value("pages/failed/unanswered", len(unanswered))
+            logger.error("urls requested but never answered (failed this run): %s", unanswered[:20])
         if self.crawler.stats is not None:
             for name, value in ledger.counts().items():
                 self.crawler.stats.set_value(f"urls/{name}", value)
         if not ledger.balanced():
             self.facts.accounting_error = f"URL accounting does not balance: {ledger.counts()}"
-        if reason == "finished" and ledger.pending_keys():
-            # Requested, never answered, and the crawl thinks it finished: a silent drop somewhere.
-            logger.error("urls requested but never answered: %s", ledger.pending_keys()[:20])
 
     def engine_stopped(self) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}

@@ -43,6 +43,7 @@ FAILED_REASONS = frozenset(
         "userinfo",
         "url_too_long",
         "not_article",
+        "unanswered",
         "parse_error",
         "missing_title",
         "missing_body",

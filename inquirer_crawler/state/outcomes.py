@@ -34,6 +34,7 @@ class UrlOutcomes:
         self.max_failed_runs = max_failed_runs  # INQUIRER_MAX_FAILED_RUNS
         self.on_gave_up = on_gave_up  # (url, reason) of a URL given up after max_failed_runs runs
         self.ledger = RunLedger()
+        self.urls: dict[str, str] = {}  # key -> the URL requested under it
         self.lastmods: dict[str, str] = {}  # key -> the date a change source gave, for the export
 
     def requested(self, url: str) -> None:
@@ -41,8 +42,10 @@ class UrlOutcomes:
         already settled (exported under its canonical key, an alias marked) must not make it
         pending again, where the Scrapy dupefilter then drops the request and nothing settles it."""
         key = self.key(url)
-        if self.ledger.discover(key) and self.store is not None:
-            self.store.discover(key, url)
+        if self.ledger.discover(key):
+            self.urls[key] = url
+            if self.store is not None:
+                self.store.discover(key, url)
 
     def not_requested(self, url: str, state: str, reason: str) -> None:
         """An article link the run will not request (refused by the URL policy, known unchanged):
@@ -55,7 +58,9 @@ class UrlOutcomes:
         """A requested URL's outcome; ``persist`` when later runs must respect it. A failure that is
         not persisted leaves the URL pending for the next run, ``max_failed_runs`` runs in a row at
         most: then it is failed for good (nothing stays pending forever)."""
-        key = self.key(url)
+        self._settle(self.key(url), url, state, reason, persist)
+
+    def _settle(self, key: str, url: str, state: str, reason: str, persist: bool) -> None:
         first = self.ledger.states.get(key, ("requested", None))[0] == "requested"
         self.ledger.settle(key, state, reason)
         if self.store is None:
@@ -66,6 +71,17 @@ class UrlOutcomes:
             given_up = self.store.fail_for_now(key, url, reason, self.max_failed_runs)
             if given_up and self.on_gave_up is not None:
                 self.on_gave_up(url, reason)
+
+    def unanswered(self) -> list[str]:
+        """The URLs requested and never answered in a run that finished (a redirect filtered off the
+        site, a request some middleware dropped without an error): failed for this run as
+        ``unanswered``, pending for the next, ``max_failed_runs`` runs in a row at most."""
+        urls = []
+        for key in self.ledger.pending_keys():
+            url = self.urls[key]
+            self._settle(key, url, "failed", "unanswered", persist=False)
+            urls.append(url)
+        return urls
 
     def dated(self, url: str, lastmod: str) -> None:
         """A change source's modification date for the article: kept with its record."""
