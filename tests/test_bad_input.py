@@ -230,6 +230,28 @@ def test_a_compressed_stream_that_did_not_end_is_truncated(coding: bytes, compre
     assert unusable(through_integrity(response)) is None
 
 
+def test_a_gzip_body_of_several_members_is_whole_only_when_its_last_member_ended() -> None:
+    # Was: the check stopped at the end of the first member, while Scrapy decodes them all: a cut
+    # second member passed as a whole page.
+    first, second = gzip.compress(WHOLE[:5000]), gzip.compress(WHOLE[5000:])
+    assert stream_ended(first + second, b"gzip", 0) is True
+    assert stream_ended(first + second[: len(second) // 2], b"gzip", 0) is False
+    assert stream_ended(first + second + b"\0\0\0\0", b"gzip", 0) is True  # padding after the last member
+    response = HtmlResponse(URL, body=first + second[:-8], headers={"Content-Encoding": b"gzip"}, request=Request(URL))
+    assert unusable(through_integrity(response)) == "truncated_body"
+
+
+def test_the_outermost_of_several_codings_is_the_stream_checked() -> None:
+    whole = gzip.compress(gzip.compress(WHOLE))
+    for header in (b"gzip, gzip", b"GZIP,gzip", b"identity, gzip"):
+        cut = HtmlResponse(
+            URL, body=whole[: len(whole) // 2], headers={"Content-Encoding": header}, request=Request(URL)
+        )
+        assert unusable(through_integrity(cut)) == "truncated_body", header
+        ok = HtmlResponse(URL, body=whole, headers={"Content-Encoding": header}, request=Request(URL))
+        assert unusable(through_integrity(ok)) is None, header
+
+
 def test_a_bomb_is_left_to_the_decompression_limit() -> None:
     bomb = gzip.compress(b"\0" * (4 * 1024 * 1024))
     assert stream_ended(bomb, b"gzip", 1024 * 1024) is None

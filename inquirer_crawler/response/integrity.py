@@ -15,7 +15,7 @@ a page arrived whole. The transport can:
 from __future__ import annotations
 
 import zlib
-from typing import Self
+from typing import Any, Self
 
 import brotli
 from scrapy.crawler import Crawler
@@ -53,7 +53,7 @@ def stream_ended(body: bytes, coding: bytes, limit: int) -> bool | None:
     more than ``limit`` bytes of output (a bomb: HttpCompressionMiddleware drops it)."""
     try:
         if coding in (b"gzip", b"x-gzip", b"deflate"):
-            return _zlib_ended(body, 47 if coding != b"deflate" else 15, limit)
+            return _zlib_ended(body, _GZIP_OR_ZLIB if coding != b"deflate" else 15, limit)
         if coding == b"br":
             return _brotli_ended(body, limit)
     except (zlib.error, brotli.error):
@@ -62,19 +62,40 @@ def stream_ended(body: bytes, coding: bytes, limit: int) -> bool | None:
 
 
 def _zlib_ended(body: bytes, wbits: int, limit: int) -> bool | None:
+    """Whether the stream ends; for gzip, the last of its members (a body may hold several, which
+    Scrapy decodes one after the other: a cut second member is a cut body)."""
+    data, out, ended = body, 0, False
+    while data:
+        try:
+            decompressor, out = _started(data, wbits, out)
+        except zlib.error:
+            if not ended:
+                raise
+            return True  # bytes after the last member that are no stream: Scrapy leaves them too
+        while decompressor.unconsumed_tail and not decompressor.eof:
+            out += len(decompressor.decompress(decompressor.unconsumed_tail, _CHUNK))
+            if limit and out > limit:
+                return None
+        if not decompressor.eof:
+            return False
+        ended = True
+        data = decompressor.unused_data if wbits == _GZIP_OR_ZLIB else b""
+    return ended
+
+
+_GZIP_OR_ZLIB = 47  # zlib's wbits for "a gzip or zlib header, detected"
+
+
+def _started(data: bytes, wbits: int, out: int) -> tuple[Any, int]:
+    """A decompressor fed the start of ``data``, and the output so far."""
     try:
         decompressor = zlib.decompressobj(wbits)
-        out = len(decompressor.decompress(body, _CHUNK))
+        return decompressor, out + len(decompressor.decompress(data, _CHUNK))
     except zlib.error:
         if wbits != 15:
             raise
         decompressor = zlib.decompressobj(-15)  # raw deflate, as some servers send it
-        out = len(decompressor.decompress(body, _CHUNK))
-    while decompressor.unconsumed_tail and not decompressor.eof:
-        out += len(decompressor.decompress(decompressor.unconsumed_tail, _CHUNK))
-        if limit and out > limit:
-            return None
-    return decompressor.eof
+        return decompressor, out + len(decompressor.decompress(data, _CHUNK))
 
 
 def _brotli_ended(body: bytes, limit: int) -> bool | None:
@@ -106,7 +127,9 @@ class TransportIntegrityMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if request.method == "HEAD" or response.status in (204, 304) or TRUNCATED in response.flags:
             return response
-        coding = (response.headers.get(b"Content-Encoding") or b"").strip().lower()
+        # Codings are listed in the order they were applied ("gzip, gzip"): the last is the stream sent.
+        codings = [c.strip() for c in (response.headers.get(b"Content-Encoding") or b"").lower().split(b",")]
+        coding = next((c for c in reversed(codings) if c and c != b"identity"), b"")
         if self._cut(response, coding):
             response.flags.append(TRUNCATED)
             if self.stats is not None:
