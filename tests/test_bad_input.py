@@ -36,9 +36,10 @@ from inquirer_crawler.response.encoding import (
     has_mojibake,
 )
 from inquirer_crawler.response.integrity import TransportIntegrityMiddleware, stream_ended, unusable
+from inquirer_crawler.state.scope import ScopeError
 from inquirer_crawler.state.sqlite import SqliteStateStore as StateStore
 from inquirer_crawler.state.store import ExportedRecord, RunInfo
-from tests.conftest import SCHEMA, build_pipelines, run_pipelines
+from tests.conftest import SCHEMA, build_pipelines, run_crawl, run_pipelines
 from tests.test_pipelines import KEPT, body_after, item
 
 URL = "https://theinquirer.fr/un-article/"
@@ -289,6 +290,33 @@ def test_a_url_that_keeps_failing_is_given_up_after_the_bounded_number_of_runs(t
     )
     store.discover("site/b", "https://site/b/")
     assert store.fail_for_now("site/b", "https://site/b/", "timeout", limit=2) is False
+
+
+@pytest.mark.parametrize("kind", ["newer", "corrupt"])
+def test_a_state_file_it_cannot_read_stops_the_run_with_one_line_and_is_left_as_it_is(
+    tmp_path: Path, kind: str
+) -> None:
+    # Was: a file of a newer format was used and relabelled as this version's (silently downgraded);
+    # a file that is no database stopped the run with a traceback.
+    path = tmp_path / "inquirer.sqlite"
+    if kind == "newer":
+        StateStore(path).close()
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            db.execute("PRAGMA user_version = 7")
+    else:
+        path.write_bytes(bytes(range(256)) * 16)
+    before = path.read_bytes()
+    result = run_crawl("inquirer", "-a", "start=http://127.0.0.1:9/", state=path)
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "Traceback" not in result.stderr
+    assert ("newer than this inquirer-crawler reads" if kind == "newer" else "is not a readable state file") in errors[
+        0
+    ]
+    assert path.read_bytes() == before
+    with pytest.raises(ScopeError):  # the store itself, as every entry point opens it
+        StateStore(path)
+    assert path.read_bytes() == before
 
 
 def test_a_state_file_from_before_the_failure_count_is_migrated(tmp_path: Path) -> None:

@@ -9,13 +9,15 @@ import signal
 import subprocess
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.conftest import FAST, published_records, run_crawl, start_crawl
 from tests.mirror_server import MirrorServer, Route
-from tests.site_edits import HOST, add_article, copy_mirror, correct_article
+from tests.site_edits import HOST, add_article, copy_mirror, correct_article, date_sitemap_index
 
 ARTICLES = 12
 DISCOVERY = {
@@ -259,3 +261,51 @@ def test_rss_feed_finds_new_articles_when_sitemap_and_rest_api_do_not_answer(sit
     assert result.returncode == 0, result.stderr[-2000:]
     assert "exported 1 (new 1, changed 0)" in result.stderr
     assert site.published()[-1]["url"] == f"https://{HOST}{new}"
+
+
+def test_a_changed_article_whose_fetch_fails_is_fetched_at_the_next_run(site: CronSite) -> None:
+    # Was: a listing read first passed the article over as known and unchanged; the sitemap then
+    # dated it changed and it was requested, but not made pending again: its 503 was not counted
+    # among the URLs, the index's new date became the baseline, and no later run fetched it.
+    date_sitemap_index(site.root, "2022-01-27T08:00:00+00:00")
+    site.run()
+    slug = "la-fed-ouvre-la-voie-a-une-hausse-de-ses-taux-des-le-mois-de-mars"
+    changed = correct_article(site.root, slug)
+    date_sitemap_index(site.root, "2022-02-01T09:00:00+00:00")
+    down = {changed: lambda path: (503, {"Content-Type": "text/html"}, b"<html><body>busy</body></html>")}
+    result, requests = site.run("-s", "RETRY_TIMES=0", routes=down)
+    assert changed in requests
+    assert "failed 1 (http_503=1)" in result.stderr and "+ failed 1 +" in result.stderr
+    result, requests = site.run()
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert changed in requests and "exported 1 (new 0, changed 1)" in result.stderr
+    assert "Correction : ce paragraphe a été précisé." in site.published()[-1]["body"]
+
+
+def test_a_run_whose_rest_api_fails_keeps_the_baseline_for_the_next(site: CronSite) -> None:
+    # Was: with the REST API refusing (401) and only the undated feed left, the run still moved the
+    # baseline to the newest date it saw (a new article's), and the next REST query asked only for
+    # changes after it: a correction dated before that was never fetched.
+    _without_sitemaps(site)
+    site.run()
+    slug = "la-grece-autorise-lentree-avec-un-test-dantigene-rapide-valable-24-heures"
+    changed = correct_article(site.root, slug)  # modified 2022-02-01 09:00
+    new = add_article(site.root, 400)
+    correct_article(site.root, new.strip("/"), "2022-02-13T00:00:00+00:00")  # its last edit, after the correction
+    refused = {"/wp-json/wp/v2/posts": lambda path: (401, {"Content-Type": "application/json"}, b"{}")}
+    result, _ = site.run(routes=refused)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "exported 1 (new 1, changed 0)" in result.stderr  # the new article, from its listing
+
+    def rest(path: str) -> tuple[int, dict[str, str], bytes]:
+        # As WordPress answers: only posts modified after ``modified_after`` (when given).
+        after = parse_qs(urlsplit(path).query).get("modified_after", [""])[0]
+        post = {"link": f"https://{HOST}/{slug}/", "modified_gmt": "2022-02-01T09:00:00"}
+        modified = datetime.fromisoformat(post["modified_gmt"] + "+00:00")
+        listed = [post] if not after or modified > datetime.fromisoformat(after) else []
+        return 200, {"Content-Type": "application/json", "X-WP-TotalPages": "1"}, json.dumps(listed).encode()
+
+    result, requests = site.run(routes={"/wp-json/wp/v2/posts": rest})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert changed in requests and "changed 1" in result.stderr
+    assert new not in requests

@@ -97,6 +97,11 @@ class ChangeDiscovery:
         elif fallback == "rest":
             yield self._request(self.rest_url(1), self.parse_rest, fallback="feed", rest_page=1)
         elif fallback == "feed":
+            # No dated change source answered (the REST API refused, say): the feed has no dates, so a
+            # change to an article an earlier run exported may have gone unseen, and the baseline must
+            # stay where it was. (A first run has nothing to miss: it fetches every article it finds.)
+            if self.previous.newest_modified or self.previous.sitemaps:
+                self.dates.failed = self.dates.failed or "no dated change source answered"
             yield self._request(f"{self.origin}feed/", self.parse_feed)
 
     def on_error(self, failure: Failure) -> Iterator[scrapy.Request]:

@@ -95,6 +95,14 @@ class RunLedger:
         self.states[key] = (_REQUESTED, None)
         return True
 
+    def reopen(self, key: str) -> bool:
+        """A URL this run passed over as known and unchanged (never requested), which a change source
+        read later says changed: requested after all. False for any other outcome, which stands."""
+        if self.states.get(key) != ("skipped", "known_unchanged"):
+            return False
+        self.states[key] = (_REQUESTED, None)
+        return True
+
     def settle(self, key: str, state: str, reason: str | None = None) -> None:
         """The URL's outcome. The first outcome stands, except that an export beats anything."""
         assert state in ("exported", "failed", "skipped"), state

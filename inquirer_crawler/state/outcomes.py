@@ -42,7 +42,9 @@ class UrlOutcomes:
         already settled (exported under its canonical key, an alias marked) must not make it
         pending again, where the Scrapy dupefilter then drops the request and nothing settles it."""
         key = self.key(url)
-        if self.ledger.discover(key):
+        # Passed over as known unchanged by a listing read first, then dated as changed by the sitemap:
+        # pending again, so that a failure of its fetch leaves it pending for the next run.
+        if self.ledger.discover(key) or self.ledger.reopen(key):
             self.urls[key] = url
             if self.store is not None:
                 self.store.discover(key, url)

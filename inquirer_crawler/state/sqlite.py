@@ -99,9 +99,19 @@ class SqliteStateStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        _migrate(self.db)
+        try:
+            # Before anything writes to it (WAL mode rewrites the file's header): a newer format is refused.
+            if (version := self.db.execute("PRAGMA user_version").fetchone()[0]) > SCHEMA_VERSION:
+                raise ScopeError(_too_new(path, version))
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            _migrate(self.db)
+        except ScopeError:
+            self.db.close()
+            raise
+        except sqlite3.DatabaseError as error:  # not a database: refused, never reset
+            self.db.close()
+            raise ScopeError(_unreadable(path, error)) from None
         self.run_id: int | None = None
         if scope is not None:
             self._claim(scope)
@@ -295,14 +305,31 @@ def check_owner(path: Path, scope: str) -> None:
     if not path.is_file():
         return
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    version = 0
     try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
         row = db.execute("SELECT value FROM facts WHERE name = 'scope'").fetchone()
     except sqlite3.OperationalError:  # the first format: no owner yet
         row = None
+    except sqlite3.DatabaseError as error:  # not a database at all: never reset in silence
+        raise ScopeError(_unreadable(path, error)) from None
     finally:
         db.close()
+    if version > SCHEMA_VERSION:
+        raise ScopeError(_too_new(path, version))
     if row is not None and row[0] != scope:
         raise ScopeError(_not_yours(path, row[0], scope))
+
+
+def _unreadable(path: Path, error: Exception) -> str:
+    return f"state file {path} is not a readable state file ({error}): left as it is; move it away to start over"
+
+
+def _too_new(path: Path, version: int) -> str:
+    return (
+        f"state file {path} has state format {version}, newer than this inquirer-crawler reads ({SCHEMA_VERSION}):"
+        " left as it is; run the newer version, or move the file away to start over"
+    )
 
 
 def _not_yours(path: Path, owner: str, scope: str) -> str:
@@ -338,7 +365,7 @@ def adopt_first_format(legacy: Path, path: Path, scope: str) -> bool:
 
 def _migrate(db: sqlite3.Connection) -> None:
     """Bring a state file of any earlier format to ``SCHEMA_VERSION``, in place."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
+    version = db.execute("PRAGMA user_version").fetchone()[0]  # not newer: the store checked it
     db.executescript(SCHEMA)  # the tables a file of an earlier format lacks
     if version < 1 and "mode" not in {row[1] for row in db.execute("PRAGMA table_info(runs)")}:
         # Runs of the first format have no mode: NULL, never a baseline (it had none).
