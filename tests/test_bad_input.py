@@ -144,6 +144,16 @@ def test_a_meta_charset_the_bytes_agree_with_is_honoured_late_or_against_a_utf8_
     assert "Астероид диаметром" in downloaded(early, content_type).text
 
 
+@pytest.mark.parametrize("label", ["iso-8859-1", "latin1", "windows-1252", "us-ascii"])
+def test_a_latin_meta_charset_leaves_the_page_to_the_cp1252_reading(label: str) -> None:
+    text = "Œuvre citée à Noël"
+    response, stats = downloaded_with_stats(
+        page(text, "<!-- x -->" * 500 + f'<meta charset="{label}">').encode("cp1252")
+    )
+    assert text in response.text
+    assert stats["encoding/fallback_cp1252"] == 1
+
+
 @given(st.text())
 def test_the_stray_byte_reading_is_utf8_on_valid_utf8(text: str) -> None:
     assert text.encode("utf-8").decode(UTF8_CP1252) == text

@@ -48,7 +48,7 @@ _META_CHARSET = re.compile(rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _REPLACEMENT = "\ufffd".encode()
 # Latin charsets whose pages the cp1252 reading (or the stray-byte one) already reads right.
-_LATIN = frozenset({"cp1252", "latin-1", "iso8859-15", "ascii"})
+_LATIN = frozenset({"cp1252", "iso8859-1", "iso8859-15", "ascii"})  # codecs.lookup(...).name of each
 
 Decoding = Literal["utf8_with_stray_bytes", "meta_charset", "fallback_cp1252"]
 
