@@ -276,6 +276,19 @@ def test_a_site_whose_pages_all_fail_behind_a_robots_txt_fails_the_run(tmp_path:
     assert "error: run failed: the site did not answer: no page returned 2xx" in result.stderr
 
 
+@pytest.mark.parametrize("home", [b"", b"<html><head></head><body></body></html>"])
+def test_a_blank_site_fails_the_run(tmp_path: Path, home: bytes) -> None:  # row 23c
+    # Was exit 0 with nothing logged: a white screen of death looked like a quiet day.
+    root = tmp_path / "site"
+    (root / HOST).mkdir(parents=True)
+    shutil.copy(FIXTURES / HOST / "robots.txt", root / HOST / "robots.txt")
+    blank = {"/": lambda p: (200, {"Content-Type": "text/html; charset=utf-8"}, home)}
+    result, requests, _, _ = served_crawl(root, HOST, tmp=tmp_path, routes=blank)
+    assert "/" in requests
+    assert result.returncode == 1
+    assert "error: run failed: no article link found on the site's listings or change sources" in result.stderr
+
+
 def _renamed_article(root: Path) -> tuple[str, str]:
     """(old path, new path) of one article of the mirror, copied under a new slug: a changed slug,
     which WordPress answers with a 301 from the old one."""

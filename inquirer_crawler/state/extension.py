@@ -168,6 +168,8 @@ class RunState:
                 self.crawler.stats.set_value(f"urls/{name}", value)
         if not ledger.balanced():
             self.facts.accounting_error = f"URL accounting does not balance: {ledger.counts()}"
+        self.facts.discovered = ledger.counts()["discovered"]
+        self.facts.complete = self.info is not None and self.info.complete
 
     def engine_stopped(self) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}

@@ -1,8 +1,8 @@
 """Did the run fail? The one question cron asks, answered from the run's numbers.
 
 A run that finds nothing new, or exports articles while some pages fail, succeeded. It failed when
-the site did not answer, when every article was dropped, when the output could not be written, or
-when the layout drifted: a required field missing on more than a share of the pages, or a field
+the site did not answer, when a complete run found no article link at all (a blank site), when every
+article was dropped, when the output could not be written, or when the layout drifted: a required field missing on more than a share of the pages, or a field
 that earlier runs usually had (author, section) suddenly empty on every page.
 """
 
@@ -31,6 +31,8 @@ class RunFacts:
     finish_reason: str = "finished"
     site_refused: str | None = None  # e.g. robots.txt 5xx
     accounting_error: str | None = None
+    complete: bool = False  # a complete run: the site's listings and change sources, no urls/since/sections limit
+    discovered: int = 0  # article URLs the run found (requested, or passed over as known)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ def judge(facts: RunFacts, history: list[dict[str, Any]], max_missing_share: flo
         return Verdict(FAILED, "the site did not answer: no page returned 2xx")
     if not facts.responses and facts.finish_reason == "finished":
         return Verdict(FAILED, "the site did not answer: no page was fetched")
+    if facts.complete and facts.finish_reason == "finished" and not facts.discovered:
+        # A quiet day still lists the known articles; none at all is a blank page or a broken layout.
+        return Verdict(FAILED, "no article link found on the site's listings or change sources")
     if facts.articles_parsed:
         missing = sum(facts.dropped.get(reason, 0) for reason in REQUIRED_REASONS)
         if missing / facts.articles_parsed > max_missing_share:
