@@ -2,8 +2,9 @@
 
 A run that finds nothing new, or exports articles while some pages fail, succeeded. It failed when
 the site did not answer, when a complete run found no article link at all (a blank site), when every
-article was dropped, when the output could not be written, or when the layout drifted: a required field missing on more than a share of the pages, or a field
-that earlier runs usually had (author, section) suddenly empty on every page.
+article was dropped, when the output could not be written, or when the layout drifted: a required
+field missing on more than a share of the pages, or a field that earlier runs usually had (author,
+section) suddenly empty on every page.
 """
 
 from __future__ import annotations
