@@ -80,8 +80,9 @@ def _mostly_utf8(body: bytes) -> bool:
     the "replace" decoding writes one U+FFFD per invalid sequence, and every other character outside
     ASCII is a valid one."""
     text = body.decode("utf-8", "replace")
-    invalid = text.count("\ufffd") - body.count(_REPLACEMENT)
-    valid = len(text) - len(body.translate(None, _HIGH_BYTES)) - text.count("\ufffd")
+    replaced = text.count("\ufffd")
+    invalid = replaced - body.count(_REPLACEMENT)
+    valid = len(text) - len(body.translate(None, _HIGH_BYTES)) - replaced
     return valid >= STRAY_RATIO * invalid
 
 

@@ -15,7 +15,7 @@ a page arrived whole. The transport can:
 from __future__ import annotations
 
 import zlib
-from typing import Any, Self
+from typing import Self
 
 import brotli
 from scrapy.crawler import Crawler
@@ -67,11 +67,12 @@ def _zlib_ended(body: bytes, wbits: int, limit: int) -> bool | None:
     data, out, ended = body, 0, False
     while data:
         try:
-            decompressor, out = _started(data, wbits, out)
+            decompressor, size = _started(data, wbits)
         except zlib.error:
             if not ended:
                 raise
             return True  # bytes after the last member that are no stream: Scrapy leaves them too
+        out += size
         while decompressor.unconsumed_tail and not decompressor.eof:
             out += len(decompressor.decompress(decompressor.unconsumed_tail, _CHUNK))
             if limit and out > limit:
@@ -86,16 +87,16 @@ def _zlib_ended(body: bytes, wbits: int, limit: int) -> bool | None:
 _GZIP_OR_ZLIB = 47  # zlib's wbits for "a gzip or zlib header, detected"
 
 
-def _started(data: bytes, wbits: int, out: int) -> tuple[Any, int]:
-    """A decompressor fed the start of ``data``, and the output so far."""
+def _started(data: bytes, wbits: int) -> tuple[zlib._Decompress, int]:
+    """A decompressor fed the start of ``data``, and the size of what it gave."""
     try:
         decompressor = zlib.decompressobj(wbits)
-        return decompressor, out + len(decompressor.decompress(data, _CHUNK))
+        return decompressor, len(decompressor.decompress(data, _CHUNK))
     except zlib.error:
         if wbits != 15:
             raise
         decompressor = zlib.decompressobj(-15)  # raw deflate, as some servers send it
-        return decompressor, out + len(decompressor.decompress(data, _CHUNK))
+        return decompressor, len(decompressor.decompress(data, _CHUNK))
 
 
 def _brotli_ended(body: bytes, limit: int) -> bool | None:

@@ -120,6 +120,7 @@ class RunState:
         self.outcomes = UrlOutcomes(spider.state_key, None)
         self.options = spider.options
         self.info = RunInfo(spider.name, run_mode(spider.options), job=spider.options.job)
+        self.facts.complete = self.info.complete
         if spider.options.state == "off" or not self.crawler.settings.getbool("INQUIRER_STATE_ENABLED", True):
             return
         dsn = database_url(self.crawler.settings)
@@ -163,13 +164,13 @@ class RunState:
             if self.crawler.stats is not None:
                 self.crawler.stats.inc_value("pages/failed/unanswered", len(unanswered))
             logger.error("urls requested but never answered (failed this run): %s", unanswered[:20])
+        counts = ledger.counts()
         if self.crawler.stats is not None:
-            for name, value in ledger.counts().items():
+            for name, value in counts.items():
                 self.crawler.stats.set_value(f"urls/{name}", value)
         if not ledger.balanced():
-            self.facts.accounting_error = f"URL accounting does not balance: {ledger.counts()}"
-        self.facts.discovered = ledger.counts()["discovered"]
-        self.facts.complete = self.info is not None and self.info.complete
+            self.facts.accounting_error = f"URL accounting does not balance: {counts}"
+        self.facts.discovered = counts["discovered"]
 
     def engine_stopped(self) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
@@ -198,7 +199,7 @@ class RunState:
 
     def _baseline_to_keep(self, verdict: Verdict) -> Baseline | None:
         """Only a complete crawl that finished and succeeded sets the baseline."""
-        complete = self.info is not None and self.info.complete and self.facts.finish_reason == "finished"
+        complete = self.facts.complete and self.facts.finish_reason == "finished"
         return self.site_dates.baseline() if complete and verdict.status == 0 else None
 
     def counts(self, stats: dict[str, Any]) -> dict[str, int]:
